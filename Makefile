@@ -1,0 +1,62 @@
+# ganxun — the two commands of the README are `make demo` and `make test`.
+# Everything else here is what those two need.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SCALE ?= small
+SEED ?= 2026
+PORT ?= 8000
+# PostgreSQL used by the second half of `make test`; the test database
+# (test_<name>) is created and dropped by pytest-django.
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/ganxun
+
+.PHONY: demo test test-sqlite test-postgres setup assets serve worker clean bench
+
+demo: setup
+	$(PY) -m ganxun demo_up --scale $(SCALE) --seed $(SEED) --port $(PORT)
+
+test: setup test-sqlite test-postgres
+
+test-sqlite: setup
+	@echo "== tests on SQLite =="
+	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+test-postgres: setup
+	@echo "== tests on PostgreSQL ($(PG_TEST_URL)) =="
+	@if $(PY) scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
+		GANXUN_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -n 2 -q $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL is required in CI and is not reachable at $(PG_TEST_URL)"; exit 1; \
+	else \
+		echo "PostgreSQL not reachable at $(PG_TEST_URL): PostgreSQL run skipped (set PG_TEST_URL)"; \
+	fi
+
+setup: $(VENV)/.installed ganxun/static/vendor/.copied
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+ganxun/static/vendor/.copied: node_modules/.package-lock.json scripts/vendor_assets.py
+	$(PY) scripts/vendor_assets.py
+	touch $@
+
+assets: ganxun/static/vendor/.copied
+
+serve: setup
+	$(PY) -m ganxun serve --port $(PORT)
+
+worker: setup
+	$(PY) -m ganxun run_huey
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules ganxun/static/vendor var

@@ -1,0 +1,75 @@
+"""Roles and what each may do, declared as data.
+
+A role is always held *with a scope* (an organisation subtree, see
+RoleAssignment); the permissions below say what kind of thing the role may do,
+the scope says where. The three administrators are separated (三员分立): no one
+of them holds another's permissions, and no person holds two of them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ORG_DEPT_ADMIN = "org_dept_admin", "组织部门管理员"
+    INSTITUTION_ADMIN = "institution_admin", "培训机构管理员"
+    HEAD_TEACHER = "head_teacher", "班主任"
+    TEACHER = "teacher", "教师"
+    UNIT_LIAISON = "unit_liaison", "单位联络员"
+    CADRE = "cadre", "参训干部"
+    LEADER = "leader", "领导（只读）"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+SEPARATED_ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+# Roles whose home is the learner UI (/learn/) rather than the back office.
+LEARNER_ROLES = frozenset({Role.CADRE})
+
+# Permission names are "<area>.<verb>". Every view and API operation names one.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.ORG_DEPT_ADMIN: frozenset({
+        "org.view", "org.manage_units", "topics.view",
+        "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export",
+        "units.import", "units.export", "teachers.view",
+    }),
+    Role.INSTITUTION_ADMIN: frozenset({
+        "org.view", "topics.view", "teachers.view", "teachers.manage", "teachers.reveal",
+    }),
+    Role.HEAD_TEACHER: frozenset({"org.view", "topics.view", "teachers.view", "self.view"}),
+    Role.TEACHER: frozenset({"topics.view", "self.view"}),
+    Role.UNIT_LIAISON: frozenset({
+        "org.view", "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export",
+    }),
+    Role.CADRE: frozenset({"self.view"}),
+    Role.LEADER: frozenset({"org.view", "topics.view", "cadres.view", "teachers.view", "units.export"}),
+    Role.SYSTEM_ADMIN: frozenset({
+        "org.view", "org.manage", "org.manage_units", "topics.view", "topics.manage",
+        "units.import", "units.export", "system.operate",
+    }),
+    Role.SECURITY_ADMIN: frozenset({"org.view", "accounts.view", "accounts.manage", "roles.assign"}),
+    Role.AUDIT_ADMIN: frozenset({"audit.view", "audit.verify"}),
+}
+
+ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
+
+
+def role_has(role: str | None, permission: str) -> bool:
+    return bool(role) and permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+# Which kind of organisation node a role's scope may be (org.Organisation.Kind values).
+ROLE_SCOPE_KINDS: dict[str, frozenset[str]] = {
+    Role.ORG_DEPT_ADMIN: frozenset({"region"}),
+    Role.INSTITUTION_ADMIN: frozenset({"institution"}),
+    Role.HEAD_TEACHER: frozenset({"institution"}),
+    Role.TEACHER: frozenset({"institution"}),
+    Role.UNIT_LIAISON: frozenset({"unit"}),
+    Role.CADRE: frozenset({"unit"}),
+    Role.LEADER: frozenset({"region"}),
+    Role.SYSTEM_ADMIN: frozenset({"region"}),
+    Role.SECURITY_ADMIN: frozenset({"region"}),
+    Role.AUDIT_ADMIN: frozenset({"region"}),
+}

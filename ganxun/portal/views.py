@@ -1,0 +1,81 @@
+"""Home pages: the back-office dashboard, the learner's home and profile, system status, health."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ganxun.access.policies import login_required, public, requires
+from ganxun.access.roles import LEARNER_ROLES
+from ganxun.audit.models import AuditEntry
+from ganxun.core.errors import NotFound
+from ganxun.people.selectors import cadre_of_self, career_events_for
+from ganxun.portal.selectors import dashboard_for
+
+
+@public
+def healthz_view(request):
+    """For load balancers: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def home_view(request):
+    role = request.active_role
+    if role is not None and role.role in LEARNER_ROLES:
+        return redirect("portal:learn_home")
+    figures = dashboard_for(request.user)
+    charts = {key: figures[key] for key in ("by_rank", "by_category", "by_age") if key in figures}
+    return render(request, "portal/home.html", {"figures": figures, "charts_json": json.dumps(charts, ensure_ascii=False)})
+
+
+def _own_cadre(request):
+    try:
+        return cadre_of_self(request.user)
+    except NotFound:
+        return None
+
+
+@requires("self.view")
+def learn_home_view(request):
+    cadre = _own_cadre(request)
+    return render(request, "portal/learn_home.html", {"cadre": cadre})
+
+
+@requires("self.view")
+def learn_profile_view(request):
+    cadre = _own_cadre(request)
+    events = career_events_for(request.user, cadre) if cadre else []
+    return render(request, "portal/learn_profile.html", {"cadre": cadre, "events": events})
+
+
+@require_POST
+@requires("self.view")
+def learn_reveal_view(request):
+    """The learner's own full ID number and phone (their own data: no admin read to audit)."""
+    cadre = _own_cadre(request)
+    if cadre is None:
+        raise NotFound()
+    return render(request, "portal/_own_identity.html", {"person": cadre.person})
+
+
+@requires("system.operate")
+def system_view(request):
+    backups = []
+    if settings.GANXUN_BACKUP_DIR.exists():
+        backups = sorted(settings.GANXUN_BACKUP_DIR.glob("ganxun-*.tar.gz"), reverse=True)[:20]
+    return render(request, "portal/system.html", {
+        "database": connection.vendor,
+        "database_name": connection.settings_dict.get("NAME"),
+        "queue": settings.HUEY.get("huey_class"),
+        "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+        "audit_count": AuditEntry.objects.count(),
+        "backups": [{"name": b.name, "size": b.stat().st_size, "mtime": b.stat().st_mtime} for b in backups],
+    })

@@ -1,0 +1,16 @@
+"""URL map. Every view declares an access policy (access.policies); AccessMiddleware
+refuses views without one and tests/test_policies.py proves there are none."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("ganxun.portal.urls")),
+    path("", include("ganxun.access.urls")),
+    path("manage/org/", include("ganxun.org.urls")),
+    path("manage/topics/", include("ganxun.topics.urls")),
+    path("manage/people/", include("ganxun.people.urls")),
+    path("manage/accounts/", include("ganxun.accounts.urls")),
+    path("manage/imports/", include("ganxun.imports.urls")),
+    path("manage/audit/", include("ganxun.audit.urls")),
+    path("api/v1/", include("ganxun.api.urls")),
+]
