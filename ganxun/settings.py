@@ -190,7 +190,7 @@ if TESTING:
     # Argon2 is deliberately slow; tests that check hashing use it explicitly.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "ganxun.access.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "ganxun.access.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "ganxun.access.passwords.NotIdentityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -58,3 +58,17 @@ class NotIdentityValidator:
 
     def get_help_text(self) -> str:
         return "不能与用户名或身份证号相同。"
+
+
+class MinimumLengthValidator:
+    """Django's own validator has no Simplified Chinese text for this message, so it is here."""
+
+    def __init__(self, min_length: int = 8):
+        self.min_length = min_length
+
+    def validate(self, password: str, user=None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(f"密码太短，至少需要 {self.min_length} 个字符。", code="password_too_short")
+
+    def get_help_text(self) -> str:
+        return f"至少 {self.min_length} 个字符。"

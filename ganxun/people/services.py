@@ -201,7 +201,9 @@ def career_event_add(
         raise DomainError("日期早于该干部 16 周岁，请核对。", field="date")
     if rank and rank not in RANK_ORDER:
         raise DomainError("未知的职级。", field="rank")
-    unit = Organisation.objects.filter(name=clean(unit_name), kind=Organisation.Kind.UNIT).first()
+    # Link the unit when it is one the actor knows; the name is kept either way.
+    unit = scope.scoped(actor, Organisation, permission="org.view").filter(
+        name=clean(unit_name), kind=Organisation.Kind.UNIT).first()
     event = CareerEvent.objects.create(
         cadre=cadre, kind=kind, date=date, unit=unit, unit_name=clean(unit_name)[:100],
         position_title=clean(position_title)[:100], rank=rank, is_leader=is_leader, note=clean(note)[:200],
