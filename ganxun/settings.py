@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # only for its bundled Swagger UI files: /api/v1/docs without a CDN
     "huey.contrib.djhuey",
     # Layers, bottom up (STYLE.md): a lower app never imports a higher one.
     "ganxun.core",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ganxun.access.models import Account, RoleAssignment
 from ganxun.access.roles import Role
 from ganxun.core.crypto import keyed_hash
-from ganxun.core.idcard import make_id_number
+from ganxun.core.idcard import make_id_number, parse_id_number
 from ganxun.org.models import Organisation
 from ganxun.people.models import Cadre, Person, Teacher
 
@@ -50,8 +50,14 @@ def new_id_number(*, gender: str = "M", birth: dt.date = dt.date(1980, 5, 17), r
 def make_person(name: str, *, gender: str = "M", birth: dt.date = dt.date(1980, 5, 17),
                 phone: str = "13800138000", account: Account | None = None) -> Person:
     number = new_id_number(gender=gender, birth=birth)
-    while Person.objects.filter(id_number_hash=keyed_hash(number)).exists():
-        number = new_id_number(gender=gender, birth=birth)
+    for attempt in range(1, 2001):
+        if not Person.objects.filter(id_number_hash=keyed_hash(number)).exists():
+            break
+        # 500 sequence numbers per birth date and gender: move to the next day when they run out.
+        number = new_id_number(gender=gender, birth=birth + dt.timedelta(days=attempt // 500))
+    else:
+        raise RuntimeError("no free ID number near this birth date")
+    birth = parse_id_number(number).birth_date
     return Person.objects.create(
         name=name, id_number=number, id_number_hash=keyed_hash(number), gender=gender, birth_date=birth,
         political_status="cpc", education="bachelor", phone=phone, phone_hash=keyed_hash(phone) if phone else "",

@@ -22,6 +22,8 @@ def clean(value: object) -> str:
         return ""
     text = unicodedata.normalize("NFKC", str(value))
     text = text.replace("\u200b", "").replace("\ufeff", "")
+    # Control characters (NUL above all: PostgreSQL cannot store it) are never data.
+    text = "".join(ch for ch in text if ord(ch) >= 32 or ch in "\t\n\r")
     return _SPACES.sub(" ", text).strip()
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from ganxun.access import scope
+from ganxun.core.errors import DomainError
 from ganxun.core.text import clean
 from ganxun.org.models import Organisation
+from ganxun.org.services import check_placement  # the tree's shape rules; services never import selectors
 
 
 def organisation_list_for(
@@ -57,3 +59,29 @@ def unit_choices_for(actor) -> QuerySet[Organisation]:
     return scope.scoped(actor, Organisation, permission="org.view").filter(
         kind=Organisation.Kind.UNIT, is_active=True
     ).order_by("path")
+
+
+def organisation_paths_for(actor, orgs) -> dict[int, list[Organisation]]:
+    """Breadcrumbs of many nodes at once (search results): for each node, its visible
+    ancestors from the actor's scope node down to its parent, in one query."""
+    orgs = list(orgs)
+    wanted = {ancestor for org in orgs for ancestor in org.ancestor_ids()[:-1]}
+    visible = scope.scoped(actor, Organisation, permission="org.view").in_bulk(wanted) if wanted else {}
+    return {org.pk: [visible[i] for i in org.ancestor_ids()[:-1] if i in visible] for org in orgs}
+
+
+def organisation_move_candidates_for(actor, org: Organisation, *, q: str = "", limit: int = 200) -> list[Organisation]:
+    """Active nodes in scope under which `org` may be re-hung (the tree's shape rules of
+    services.check_placement), the node's own subtree left out. The service re-checks."""
+    kinds = [Organisation.Kind.REGION] + ([Organisation.Kind.UNIT] if org.kind == Organisation.Kind.UNIT else [])
+    qs = organisation_list_for(actor, q=q).filter(kind__in=kinds).exclude(path__startswith=org.path)
+    candidates = []
+    for parent in qs[: limit * 2]:
+        try:
+            check_placement(kind=org.kind, region_level=org.region_level, parent=parent)
+        except DomainError:
+            continue
+        candidates.append(parent)
+        if len(candidates) >= limit:
+            break
+    return candidates

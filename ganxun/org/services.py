@@ -185,3 +185,29 @@ def organisation_set_active(*, actor, org: Organisation, active: bool, request=N
     org.save(update_fields=["is_active", "updated_at"])
     audit_record(action="org.activate" if active else "org.deactivate", request=request, actor=actor, target=org)
     return org
+
+
+def organisation_can_manage(actor, kind: str) -> bool:
+    """Whether the actor's role may create/edit/move/(de)activate nodes of `kind` (for showing buttons)."""
+    try:
+        _require_manage(actor, kind)
+    except Forbidden:
+        return False
+    return True
+
+
+def organisation_child_kinds(actor, parent: Organisation) -> list[tuple[str, str]]:
+    """(kind, region_level) pairs the actor may create under `parent`, by the shape rules."""
+    if not parent.is_active or not scope.path_within(actor, parent.path):
+        return []
+    options = [(Kind.REGION, level) for level in Level.values] + [(k, "") for k in Kind.values if k != Kind.REGION]
+    allowed = []
+    for kind, level in options:
+        if not organisation_can_manage(actor, kind):
+            continue
+        try:
+            check_placement(kind=kind, region_level=level, parent=parent)
+        except DomainError:
+            continue
+        allowed.append((kind, level))
+    return allowed

@@ -1,17 +1,15 @@
-# TEMPORARY: replaced by the real views of this app (work in progress).
-from django.http import HttpResponse
 from django.urls import path
 
-from ganxun.access.policies import login_required
+from ganxun.org import views
 
 app_name = "org"
 
-
-@login_required
-def _wip(request):
-    return HttpResponse("wip")
-
-
 urlpatterns = [
-    path("tree/", _wip, name="tree"),
+    path("", views.tree_view, name="tree"),
+    path("new/", views.create_view, name="create"),
+    path("<int:pk>/", views.detail_view, name="detail"),
+    path("<int:pk>/children/", views.children_view, name="children"),
+    path("<int:pk>/edit/", views.edit_view, name="edit"),
+    path("<int:pk>/move/", views.move_view, name="move"),
+    path("<int:pk>/active/", views.set_active_view, name="set_active"),
 ]

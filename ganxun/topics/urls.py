@@ -1,17 +1,12 @@
-# TEMPORARY: replaced by the real views of this app (work in progress).
-from django.http import HttpResponse
 from django.urls import path
 
-from ganxun.access.policies import login_required
+from ganxun.topics import views
 
 app_name = "topics"
 
-
-@login_required
-def _wip(request):
-    return HttpResponse("wip")
-
-
 urlpatterns = [
-    path("tree/", _wip, name="tree"),
+    path("", views.tree_view, name="tree"),
+    path("new/", views.create_view, name="create"),
+    path("<int:pk>/edit/", views.edit_view, name="edit"),
+    path("<int:pk>/active/", views.set_active_view, name="set_active"),
 ]
