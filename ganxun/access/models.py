@@ -81,6 +81,7 @@ class RoleAssignment(models.Model):
     granted_at = models.DateTimeField(default=timezone.now)
     revoked_by = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField("撤销原因", max_length=200, blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
 
     objects = RoleAssignmentQuerySet.as_manager()

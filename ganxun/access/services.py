@@ -205,7 +205,8 @@ def role_revoke(*, actor: Account | None, assignment: RoleAssignment, reason: st
         return assignment
     assignment.revoked_at = timezone.now()
     assignment.revoked_by = actor
-    assignment.save(update_fields=["revoked_at", "revoked_by"])
+    assignment.revoke_reason = (reason or "").strip()[:200]
+    assignment.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
     ApiToken.objects.filter(assignment=assignment, revoked_at__isnull=True).update(revoked_at=assignment.revoked_at)
     audit_record(
         action="role.revoke", request=request, actor=actor, target=assignment.account,

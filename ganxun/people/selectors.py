@@ -13,7 +13,7 @@ from ganxun.org.models import Organisation
 from ganxun.people.models import Cadre, CareerEvent, Teacher
 
 
-def _identity_filter(q: str, prefix: str) -> Q | None:
+def identity_filter(q: str, prefix: str) -> Q | None:
     """Exact ID-number or phone search through the keyed hashes (the columns are encrypted)."""
     try:
         number = parse_id_number(q).number
@@ -47,7 +47,7 @@ def cadre_list_for(
         qs = qs.filter(person__gender=gender)
     q = clean(q)
     if q:
-        identity = _identity_filter(q, "person__")
+        identity = identity_filter(q, "person__")
         qs = qs.filter(identity) if identity is not None else qs.filter(person__name__contains=q.replace(" ", ""))
     return qs.order_by("unit__path", "person__name", "id")
 
@@ -83,7 +83,7 @@ def teacher_list_for(
         qs = qs.filter(is_internal=is_internal)
     q = clean(q)
     if q:
-        identity = _identity_filter(q, "person__")
+        identity = identity_filter(q, "person__")
         qs = qs.filter(identity) if identity is not None else qs.filter(person__name__contains=q.replace(" ", ""))
     return qs.order_by("institution__path", "person__name", "id").distinct()
 
