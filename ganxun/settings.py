@@ -67,6 +67,13 @@ if TESTING:
     }
 elif all(env(k) for k in ("SECRET_KEY", "DATA_KEY", "HASH_KEY", "AUDIT_KEY")):
     _keys = {k: env(k) for k in ("SECRET_KEY", "DATA_KEY", "HASH_KEY", "AUDIT_KEY")}
+elif any(env(k) for k in ("SECRET_KEY", "DATA_KEY", "HASH_KEY", "AUDIT_KEY")):
+    # Half a set would silently pair production keys with generated ones.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Set all four of GANXUN_SECRET_KEY, GANXUN_DATA_KEY, GANXUN_HASH_KEY, GANXUN_AUDIT_KEY, or none."
+    )
 else:
     _keys = _local_keys()
 

@@ -231,7 +231,8 @@ def validate_password(password: str, account: Account | None = None) -> None:
     try:
         password_validation.validate_password(password, account)
     except ValidationError as exc:
-        raise DomainError("；".join(exc.messages), code="weak_password", field="password") from None
+        raise DomainError("；".join(m.rstrip("。") for m in exc.messages) + "。", code="weak_password",
+                          field="password") from None
 
 
 @transaction.atomic

@@ -24,7 +24,8 @@ def _client_ip(request) -> str:
     if settings.GANXUN_TRUST_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()[:45]
+            # The last entry is the one our own proxy appended; earlier ones are client-supplied.
+            return forwarded.split(",")[-1].strip()[:45]
     return request.META.get("REMOTE_ADDR", "")[:45]
 
 

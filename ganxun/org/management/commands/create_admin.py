@@ -46,6 +46,8 @@ class Command(BaseCommand):
         self.created_root = False
         if bool(root_name) != bool(root_code):
             raise CommandError("--root-name and --root-code go together")
+        if password == "":
+            raise CommandError("--password is empty (leave it out to have a password generated)")
         try:
             with transaction.atomic():
                 scope = self._scope(scope_code=scope_code, root_name=root_name, root_code=root_code)
