@@ -11,7 +11,7 @@ PORT ?= 8000
 # (test_<name>) is created and dropped by pytest-django.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/ganxun
 
-.PHONY: demo test test-sqlite test-postgres setup assets serve worker clean bench
+.PHONY: demo demo-reset test test-sqlite test-postgres setup assets worker clean bench
 
 demo: setup
 	$(PY) -m ganxun demo_up --scale $(SCALE) --seed $(SEED) --port $(PORT)
@@ -49,14 +49,22 @@ ganxun/static/vendor/.copied: node_modules/.package-lock.json scripts/vendor_ass
 
 assets: ganxun/static/vendor/.copied
 
-serve: setup
-	$(PY) -m ganxun serve --port $(PORT)
-
 worker: setup
 	$(PY) -m ganxun run_huey
 
+# Benchmarks (not tests): figures are written down in bench/README.md.
 bench: setup
-	$(PY) bench/run_all.py
+	$(PY) bench/demo_bench.py
+	$(PY) bench/import_bench.py
+	$(PY) bench/list_bench.py
+	@if $(PY) scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
+		$(PY) bench/demo_bench.py --database-url "$(PG_TEST_URL)"; \
+		$(PY) bench/import_bench.py --database-url "$(PG_TEST_URL)"; \
+		$(PY) bench/list_bench.py --database-url "$(PG_TEST_URL)"; \
+	fi
+
+demo-reset: setup
+	$(PY) -m ganxun demo_generate --scale $(SCALE) --seed $(SEED) --reset
 
 clean:
 	rm -rf $(VENV) node_modules ganxun/static/vendor var

@@ -193,7 +193,7 @@ AUTH_USER_MODEL = "access.Account"
 AUTHENTICATION_BACKENDS = ["ganxun.access.auth.AccountBackend"]
 LOGIN_URL = "access:login"
 LOGIN_REDIRECT_URL = "portal:home"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+PASSWORD_HASHERS = ["ganxun.access.hashers.GanxunArgon2PasswordHasher"]
 if TESTING:
     # Argon2 is deliberately slow; tests that check hashing use it explicitly.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
@@ -263,5 +263,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING" if TESTING else "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}},
+    "loggers": {"huey": {"level": "WARNING", "propagate": False, "handlers": ["console"]}},
 }

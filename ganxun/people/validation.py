@@ -64,6 +64,15 @@ _YES = {"是", "y", "yes", "true", "1", "领导", "领导职务"}
 _NO = {"否", "n", "no", "false", "0", "", "非领导", "职级"}
 
 
+def _cleaned_keys(mapping: dict[str, str]) -> dict[str, str]:
+    """Keys as clean() leaves input (full-width brackets of 研究生（硕士） become ASCII)."""
+    return {clean(key): value for key, value in mapping.items()} | mapping
+
+
+_GENDER, _ETHNICITY, _POLITICAL, _EDUCATION, _RANK, _CATEGORY = map(
+    _cleaned_keys, (_GENDER, _ETHNICITY, _POLITICAL, _EDUCATION, _RANK, _CATEGORY))
+
+
 def _enum(value: object, mapping: dict[str, str]) -> str | None:
     text = clean(value)
     if text in mapping:

@@ -110,14 +110,15 @@ def test_the_password_may_not_be_the_username_or_the_id_number(cast):
         services.validate_password(number, cast.carol)
 
 
-def test_passwords_are_hashed_with_argon2_in_production_settings(cast):
+def test_passwords_are_hashed_with_argon2id_in_production_settings(cast):
     from django.contrib.auth.hashers import get_hasher
 
-    assert "django.contrib.auth.hashers.Argon2PasswordHasher" in settings.PASSWORD_HASHERS
     # Outside tests Argon2 is the only hasher; here a fast one is prepended for speed.
-    assert settings.PASSWORD_HASHERS[-1].endswith("Argon2PasswordHasher")
-    encoded = get_hasher("argon2").encode("Cast-Passw0rd!", get_hasher("argon2").salt())
-    assert encoded.startswith("argon2$argon2id$")
+    assert settings.PASSWORD_HASHERS[-1] == "ganxun.access.hashers.GanxunArgon2PasswordHasher"
+    hasher = get_hasher("argon2")
+    encoded = hasher.encode("Cast-Passw0rd!", hasher.salt())
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert hasher.verify("Cast-Passw0rd!", encoded) and not hasher.verify("wrong", encoded)
 
 
 def test_an_idle_session_is_logged_out(cast, settings):

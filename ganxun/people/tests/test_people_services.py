@@ -144,3 +144,16 @@ def test_career_events_are_checked_for_plausibility(cast, actor):
     event = services.career_event_add(actor=alice, cadre=cast.carol_cadre, kind="appointment",
                                       date=dt.date(2012, 7, 1), unit_name="东城区教育局", position_title="科员")
     assert event.unit == cast.unit_a2
+
+
+def test_every_label_the_forms_and_templates_offer_is_accepted(cast, actor):
+    from ganxun.people.choices import Education, PoliticalStatus
+    from ganxun.people.validation import clean_person
+
+    for label in Education.labels:
+        cleaned, errors = clean_person(record(education=label))
+        assert not [e for e in errors if e.field == "education"], label
+    for label in PoliticalStatus.labels:
+        cleaned, errors = clean_person(record(political_status=label))
+        assert not [e for e in errors if e.field == "political_status"], label
+    assert clean_person(record(education="研究生（硕士）"))[0]["education"] == "master"

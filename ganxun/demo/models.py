@@ -1,0 +1,24 @@
+"""A record that the database holds generated demo data.
+
+`demo_generate --reset` and `demo_totp` refuse to act on a database without
+it, so neither can wipe or bypass anything in a real installation.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DemoRun(models.Model):
+    scale = models.CharField("规模", max_length=20)
+    seed = models.BigIntegerField("随机种子")
+    generated_at = models.DateTimeField("生成时间", auto_now_add=True)
+    seconds = models.FloatField("耗时（秒）", default=0)
+    counts = models.JSONField("数据量", default=dict)
+
+    class Meta:
+        verbose_name = "演示数据生成记录"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.scale} / {self.seed}"
