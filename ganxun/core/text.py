@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Middle dots used in names of some ethnic groups and foreign names; NFKC
 # leaves them as different code points, so they are unified here.
@@ -23,7 +24,7 @@ def clean(value: object) -> str:
     text = unicodedata.normalize("NFKC", str(value))
     text = text.replace("\u200b", "").replace("\ufeff", "")
     # Control characters (NUL above all: PostgreSQL cannot store it) are never data.
-    text = "".join(ch for ch in text if ord(ch) >= 32 or ch in "\t\n\r")
+    text = _CONTROL.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 
