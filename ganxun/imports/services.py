@@ -261,6 +261,26 @@ def _commit(job: ImportJob) -> None:
                 "kind": job.kind, "rows": job.data_rows, "created": job.created_count, "updated": job.updated_count,
                 "unchanged": job.unchanged_count, "skipped": job.skipped_count,
             })
+    if job.created_count + job.updated_count >= ANALYZE_AFTER_ROWS:
+        _refresh_statistics(job.kind)
+
+
+# After a large load the planner's statistics describe the tables before it: lists then
+# get nested-loop plans many times slower until (PostgreSQL) autovacuum or (SQLite) nobody
+# analyzes them. Refreshing a few tables takes well under a second.
+ANALYZE_AFTER_ROWS = 1000
+_ANALYZED_TABLES = {
+    ImportJob.Kind.CADRES: ("people_person", "people_cadre", "people_careerevent"),
+    ImportJob.Kind.UNITS: ("org_organisation",),
+}
+
+
+def _refresh_statistics(kind: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in _ANALYZED_TABLES.get(kind, ()):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _advance(job: ImportJob, *, last_row: int, rows: int, created: int, updated: int, unchanged: int,

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST
@@ -34,8 +35,6 @@ from ganxun.people.selectors import (
 from ganxun.topics.selectors import topic_list, topic_tree
 
 PAGE_SIZE = 20
-# The export view (imports app) selects the same rows from the same query string.
-CADRE_EXPORT_PATH = "/manage/imports/export/cadres/"
 
 
 def _query(request) -> str:
@@ -87,7 +86,8 @@ def cadre_list_view(request):
     return render(request, "people/cadre_list.html", {
         "form": form, "page_obj": page, "query_without_page": f"{query}&" if query else "",
         "units": unit_choices_for(request.user), "selected_unit": form.data.get("unit", ""),
-        "export_url": f"{CADRE_EXPORT_PATH}?{query}" if query else CADRE_EXPORT_PATH,
+        # The export (imports app) selects the same rows from the same query string.
+        "export_url": f"{reverse('imports:cadre_export')}?{query}" if query else reverse("imports:cadre_export"),
     })
 
 
