@@ -50,7 +50,7 @@ def print_personas(console: Console) -> None:
         return
     console.print(table)
     console.print("三员（系统、安全、审计管理员）登录时须输入动态口令：另开一个终端运行")
-    console.print("  [bold]python -m ganxun demo_totp 用户名[/]（如 demo_totp sysadmin）取得当前 6 位口令；")
+    console.print("  [bold].venv/bin/python -m ganxun demo_totp 用户名[/]（如 demo_totp sysadmin）取得当前 6 位口令；")
     console.print("或把下面的密钥加入手机上的身份验证器（Google Authenticator、Microsoft Authenticator 等）：")
     for username, secret in persona_secrets().items():
         console.print(f"  {username}: [bold]{secret}[/]")

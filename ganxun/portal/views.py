@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -33,7 +31,7 @@ def home_view(request):
         return redirect("portal:learn_home")
     figures = dashboard_for(request.user)
     charts = {key: figures[key] for key in ("by_rank", "by_category", "by_age") if key in figures}
-    return render(request, "portal/home.html", {"figures": figures, "charts_json": json.dumps(charts, ensure_ascii=False)})
+    return render(request, "portal/home.html", {"figures": figures, "charts": charts})
 
 
 def _own_cadre(request):

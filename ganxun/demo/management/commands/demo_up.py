@@ -78,8 +78,7 @@ def prepare(console: Console, *, scale: str, seed: int, collect_static: bool) ->
         else:
             console.print(f"数据库中已有演示数据（{run.scale}，种子 {run.seed}），保留现有数据。")
             if (run.scale, run.seed) != (scale, seed):
-                console.print(f"如需按 {scale}/{seed} 重新生成：python -m ganxun demo_generate "
-                              f"--scale {scale} --seed {seed} --reset")
+                console.print(f"如需按 {scale}/{seed} 重新生成：make demo-reset SCALE={scale} SEED={seed}")
         outcome = "kept"
     print_personas(console)
     return outcome
