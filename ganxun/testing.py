@@ -164,3 +164,17 @@ def with_role(account: Account) -> Account:
         RoleAssignment.objects.current().filter(account=account).select_related("scope").order_by("id").first()
     )
     return account
+
+
+def lift_audit_triggers() -> None:
+    """Let a test tamper with audit entries: the append-only triggers are lifted inside the
+    test's transaction (DDL is transactional on SQLite and PostgreSQL, so the rollback at the
+    end of the test restores them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_no_change")
+        else:
+            cursor.execute("DROP TRIGGER audit_entry_no_update")
+            cursor.execute("DROP TRIGGER audit_entry_no_delete")

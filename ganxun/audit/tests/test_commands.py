@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, transaction
 
 from ganxun.audit.models import AuditEntry
 from ganxun.audit.services import audit_record
+from ganxun.testing import lift_audit_triggers
 
 pytestmark = pytest.mark.django_db
 
@@ -23,15 +24,6 @@ def run(*args, **options) -> str:
 
 def record(n: int) -> list[AuditEntry]:
     return [audit_record(action="test.action", target_type="thing", target_id=i) for i in range(n)]
-
-
-def lift_append_only_triggers() -> None:
-    """DDL is transactional on SQLite and PostgreSQL: the test's rollback puts the triggers back."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_no_change")
-        else:
-            cursor.execute("DROP TRIGGER audit_entry_no_update")
 
 
 def test_an_intact_chain_exits_zero_and_says_how_many_entries():
@@ -57,7 +49,7 @@ def test_no_record_leaves_the_trail_untouched():
 
 def test_a_tampered_entry_exits_one_and_names_the_entry():
     entries = record(5)
-    lift_append_only_triggers()
+    lift_audit_triggers()
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditentry SET target_repr = 'x' WHERE id = %s", [entries[3].pk])
 
