@@ -7,18 +7,21 @@ from django import forms
 from ganxun.access.roles import Role
 from ganxun.accounts.selectors import Status
 from ganxun.accounts.services import TOKEN_MAX_DAYS
+from ganxun.people.search import identity_field
 
 ROLE_CHOICES = [("", "全部角色"), *Role.choices]
 
 
 class AccountFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="关键词")
+    qh = identity_field()
     role = forms.ChoiceField(required=False, choices=ROLE_CHOICES, label="角色")
     status = forms.ChoiceField(required=False, choices=[("", "全部状态"), *Status.CHOICES], label="状态")
 
 
 class PersonSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="姓名或身份证号")
+    qh = identity_field()
     without_account = forms.BooleanField(required=False, label="只看未开通账号的人员")
 
 

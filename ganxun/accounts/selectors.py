@@ -33,7 +33,7 @@ from ganxun.core.errors import NotFound
 from ganxun.core.text import clean
 from ganxun.org.models import Organisation
 from ganxun.people.models import Person
-from ganxun.people.selectors import identity_filter
+from ganxun.people.selectors import identity_filter, token_filter
 
 VIEW = "accounts.view"
 
@@ -104,14 +104,17 @@ def account_scope_for(actor) -> QuerySet[Account]:
     return Account.objects.filter(visible).annotate(locked_until=_locked_until_subquery())
 
 
-def account_list_for(actor, *, q: str = "", role: str = "", status: str = "") -> QuerySet[Account]:
+def account_list_for(actor, *, q: str = "", role: str = "", status: str = "", identity: str = "") -> QuerySet[Account]:
     """Accounts in the actor's scope, filtered.
 
     `q` matches a username or full name (substring), or an exact ID number or
     phone of the linked person (through the keyed hashes); `role` keeps
-    accounts holding that role now; `status` is one of `Status`.
+    accounts holding that role now; `status` is one of `Status`; `identity` is a
+    people.selectors.identity_token (an ID number or phone searched without showing it).
     """
     qs = account_scope_for(actor)
+    if identity:
+        qs = qs.filter(token_filter(identity, "person__"))
     q = clean(q)
     if q:
         identity = identity_filter(q, "person__")
@@ -262,12 +265,14 @@ def scope_get_for(actor, pk) -> Organisation:
 
 # --- people without accounts --------------------------------------------------------------
 
-def person_search_for(actor, *, q: str = "", without_account: bool = False) -> QuerySet[Person]:
+def person_search_for(actor, *, q: str = "", without_account: bool = False, identity: str = "") -> QuerySet[Person]:
     """People in the actor's scope by name, or by exact ID number or phone (keyed hashes)."""
     qs = (scope.scoped(actor, Person, permission=VIEW)
           .select_related("cadre__unit", "teacher__institution", "account"))
     if without_account:
         qs = qs.filter(account__isnull=True)
+    if identity:
+        qs = qs.filter(token_filter(identity, ""))
     q = clean(q)
     if q:
         identity = identity_filter(q, "")

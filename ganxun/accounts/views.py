@@ -20,10 +20,17 @@ from ganxun.access.policies import requires
 from ganxun.access.roles import Role
 from ganxun.accounts import selectors, services
 from ganxun.accounts.forms import (
-    AccountFilterForm, ActiveForm, ExternalAccountForm, OpenAccountForm, PersonSearchForm, RoleAssignForm,
-    RoleRevokeForm, TokenCreateForm,
+    AccountFilterForm,
+    ActiveForm,
+    ExternalAccountForm,
+    OpenAccountForm,
+    PersonSearchForm,
+    RoleAssignForm,
+    RoleRevokeForm,
+    TokenCreateForm,
 )
 from ganxun.core.errors import DomainError, NotFound
+from ganxun.people.search import search_redirect
 
 PAGE_SIZE = 50
 
@@ -51,10 +58,12 @@ def _once(response):
 
 @requires("accounts.view")
 def account_list_view(request):
+    if (response := search_redirect(request)) is not None:
+        return response
     form = AccountFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     accounts = selectors.account_list_for(request.user, q=filters.get("q", ""), role=filters.get("role", ""),
-                                          status=filters.get("status", ""))
+                                          status=filters.get("status", ""), identity=filters.get("qh", ""))
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.mark_in_scope(request.user, [a for account in page for a in account.current_roles])
     return render(request, "accounts/list.html", {
@@ -111,14 +120,16 @@ def scope_options_view(request):
 @requires("accounts.manage")
 def account_open_view(request):
     """Find the person to open an account for (name, or exact ID number / phone)."""
+    if (response := search_redirect(request)) is not None:
+        return response
     form = PersonSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    people = selectors.person_search_for(request.user, q=filters.get("q", ""),
+    people = selectors.person_search_for(request.user, q=filters.get("q", ""), identity=filters.get("qh", ""),
                                          without_account=filters.get("without_account", False))
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/open.html", {
         "form": form, "page_obj": page, "query_without_page": _query_without_page(request),
-        "searched": bool(filters.get("q")),
+        "searched": bool(filters.get("q") or filters.get("qh")),
     })
 
 

@@ -10,9 +10,16 @@ from ganxun.core.forms import TablerForm, add_domain_error
 from ganxun.org.models import Category
 from ganxun.org.selectors import organisation_get_for
 from ganxun.people.choices import (
-    CareerEventKind, Education, Ethnicity, Gender, PoliticalStatus, Rank, TeacherTitle,
+    CareerEventKind,
+    Education,
+    Ethnicity,
+    Gender,
+    PoliticalStatus,
+    Rank,
+    TeacherTitle,
 )
 from ganxun.people.models import Cadre, Person, Teacher
+from ganxun.people.search import identity_field
 from ganxun.people.selectors import cadre_list_for, teacher_list_for
 from ganxun.people.services import CADRE_FIELDS, PERSON_FIELDS, InvalidRecord
 from ganxun.people.validation import FIELD_LABELS
@@ -27,6 +34,7 @@ class CadreFilterForm(forms.Form):
     """
 
     q = forms.CharField(required=False, max_length=50, label="姓名/身份证号/手机号")
+    qh = identity_field()
     unit = forms.IntegerField(required=False, min_value=1, label="单位")
     subunits = forms.ChoiceField(required=False, choices=[("1", "含下级单位"), ("0", "仅本单位")], label="范围")
     rank = forms.ChoiceField(required=False, choices=[("", "全部职级")] + list(Rank.choices), label="职级")
@@ -58,6 +66,7 @@ class CadreFilterForm(forms.Form):
             is_leader={"1": True, "0": False}.get(data.get("leader") or ""),
             gender=data.get("gender") or "",
             include_inactive=bool(data.get("inactive")),
+            identity=data.get("qh") or "",
         )
 
 
@@ -204,6 +213,7 @@ class TeacherFilterForm(TablerForm):
     """GET parameters of the teacher list: name or exact ID number/phone, institution, topic, internal."""
 
     q = forms.CharField(required=False, max_length=50, label="姓名/身份证号/手机号")
+    qh = identity_field()
     institution = forms.IntegerField(required=False, min_value=1, label="培训机构")
     topic = forms.IntegerField(required=False, min_value=1, label="擅长领域")
     internal = forms.ChoiceField(required=False, choices=[("", "本机构与外聘"), ("1", "本机构"), ("0", "外聘")],
@@ -224,7 +234,7 @@ class TeacherFilterForm(TablerForm):
         return teacher_list_for(
             actor, q=data.get("q") or "", institution=institution, topic_id=data.get("topic"),
             is_internal={"1": True, "0": False}.get(data.get("internal") or ""),
-            include_inactive=bool(data.get("inactive")),
+            include_inactive=bool(data.get("inactive")), identity=data.get("qh") or "",
         )
 
 

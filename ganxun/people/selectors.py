@@ -13,25 +13,37 @@ from ganxun.org.models import Organisation
 from ganxun.people.models import Cadre, CareerEvent, Teacher
 
 
-def identity_filter(q: str, prefix: str) -> Q | None:
-    """Exact ID-number or phone search through the keyed hashes (the columns are encrypted)."""
+def identity_token(q: str) -> str | None:
+    """The keyed hash of `q` when it is a full ID number or phone, else None.
+
+    List pages put this token in their URLs instead of the number itself, so full ID
+    numbers and phones never reach address bars, browser history or access logs.
+    """
     try:
-        number = parse_id_number(q).number
-        return Q(**{f"{prefix}id_number_hash": keyed_hash(number)})
+        return keyed_hash(parse_id_number(q).number)
     except InvalidIdNumber:
         pass
     phone = clean_phone(q)
-    if is_valid_phone(phone):
-        return Q(**{f"{prefix}phone_hash": keyed_hash(phone)})
-    return None
+    return keyed_hash(phone) if is_valid_phone(phone) else None
+
+
+def token_filter(token: str, prefix: str) -> Q:
+    return Q(**{f"{prefix}id_number_hash": token}) | Q(**{f"{prefix}phone_hash": token})
+
+
+def identity_filter(q: str, prefix: str) -> Q | None:
+    """Exact ID-number or phone search through the keyed hashes (the columns are encrypted)."""
+    token = identity_token(q)
+    return token_filter(token, prefix) if token else None
 
 
 def cadre_list_for(
     actor, *, q: str = "", unit: Organisation | None = None, include_subunits: bool = True,
     rank: str = "", category: str = "", is_leader: bool | None = None, gender: str = "",
-    include_inactive: bool = False, permission: str = "cadres.view",
+    include_inactive: bool = False, permission: str = "cadres.view", identity: str = "",
 ) -> QuerySet[Cadre]:
-    """Cadres the actor may see, filtered. `q` matches a name, or an exact ID number or phone."""
+    """Cadres the actor may see, filtered. `q` matches a name, or an exact ID number or phone;
+    `identity` is an identity_token (the list page's way of asking the same)."""
     qs = scope.scoped(actor, Cadre, permission=permission).select_related("person", "unit")
     if not include_inactive:
         qs = qs.filter(is_active=True)
@@ -45,10 +57,12 @@ def cadre_list_for(
         qs = qs.filter(is_leader=is_leader)
     if gender:
         qs = qs.filter(person__gender=gender)
+    if identity:
+        qs = qs.filter(token_filter(identity, "person__"))
     q = clean(q)
     if q:
-        identity = identity_filter(q, "person__")
-        qs = qs.filter(identity) if identity is not None else qs.filter(person__name__contains=q.replace(" ", ""))
+        by_identity = identity_filter(q, "person__")
+        qs = qs.filter(by_identity) if by_identity is not None else qs.filter(person__name__contains=q.replace(" ", ""))
     return qs.order_by("unit__path", "person__name", "id")
 
 
@@ -70,7 +84,7 @@ def career_events_for(actor, cadre: Cadre) -> QuerySet[CareerEvent]:
 
 def teacher_list_for(
     actor, *, q: str = "", institution: Organisation | None = None, topic_id: int | None = None,
-    is_internal: bool | None = None, include_inactive: bool = False,
+    is_internal: bool | None = None, include_inactive: bool = False, identity: str = "",
 ) -> QuerySet[Teacher]:
     qs = scope.scoped(actor, Teacher, permission="teachers.view").select_related("person", "institution")
     if not include_inactive:
@@ -81,10 +95,12 @@ def teacher_list_for(
         qs = qs.filter(expertise__id=topic_id)
     if is_internal is not None:
         qs = qs.filter(is_internal=is_internal)
+    if identity:
+        qs = qs.filter(token_filter(identity, "person__"))
     q = clean(q)
     if q:
-        identity = identity_filter(q, "person__")
-        qs = qs.filter(identity) if identity is not None else qs.filter(person__name__contains=q.replace(" ", ""))
+        by_identity = identity_filter(q, "person__")
+        qs = qs.filter(by_identity) if by_identity is not None else qs.filter(person__name__contains=q.replace(" ", ""))
     return qs.order_by("institution__path", "person__name", "id").distinct()
 
 

@@ -26,11 +26,21 @@ from ganxun.org.models import Organisation
 from ganxun.org.selectors import organisation_get_for, organisation_list_for, unit_choices_for
 from ganxun.people import services
 from ganxun.people.forms import (
-    CadreFilterForm, CadreForm, CadreLeaveForm, CareerEventForm, TeacherFilterForm, TeacherForm,
+    CadreFilterForm,
+    CadreForm,
+    CadreLeaveForm,
+    CareerEventForm,
+    TeacherFilterForm,
+    TeacherForm,
     add_service_errors,
 )
+from ganxun.people.search import search_redirect
 from ganxun.people.selectors import (
-    cadre_get_for, cadre_list_for, career_events_for, teacher_get_for, teacher_list_for,
+    cadre_get_for,
+    cadre_list_for,
+    career_events_for,
+    teacher_get_for,
+    teacher_list_for,
 )
 from ganxun.topics.selectors import topic_list, topic_tree
 
@@ -77,6 +87,8 @@ def _teacher(request, pk):
 
 @requires("cadres.view")
 def cadre_list_view(request):
+    if (response := search_redirect(request)) is not None:
+        return response
     form = CadreFilterForm(request.GET)
     page = Paginator(form.cadres(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
@@ -223,6 +235,8 @@ def _institutions(request):
 
 @requires("teachers.view")
 def teacher_list_view(request):
+    if (response := search_redirect(request)) is not None:
+        return response
     form = TeacherFilterForm(request.GET)
     teachers = form.teachers(request.user).prefetch_related("expertise")
     page = Paginator(teachers, PAGE_SIZE).get_page(request.GET.get("page"))

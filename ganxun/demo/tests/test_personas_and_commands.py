@@ -145,4 +145,4 @@ def test_demo_up_generates_into_an_empty_database_and_keeps_existing_data():
     assert prepare(console, scale="tiny", seed=9, collect_static=False) == "kept"
     assert Cadre.objects.count() == cadres
     text = console.file.getvalue()
-    assert "保留现有数据" in text and "--seed 9 --reset" in text and "orgadmin" in text
+    assert "保留现有数据" in text and "make demo-reset SCALE=tiny SEED=9" in text and "orgadmin" in text

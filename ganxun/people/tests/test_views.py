@@ -76,16 +76,39 @@ def test_the_list_shows_masked_identity_and_never_the_full_values(cast, login):
 def test_search_by_exact_id_number_finds_the_cadre_but_a_partial_one_leaks_nothing(cast, login):
     client = login(cast.alice)
     person = cast.cadres_a[1].person
-    found = rows(client.get(reverse("people:cadre_list"), {"q": person.id_number}))
+    found = rows(client.post(reverse("people:cadre_list"), {"q": person.id_number}, follow=True))
     assert "张伟" in found and "卡萝" not in found
     assert person.id_number_masked in found and person.id_number not in found
     # The keyed hash matches whole numbers only: a prefix finds no one.
-    page = rows(client.get(reverse("people:cadre_list"), {"q": person.id_number[:14]}))
+    page = rows(client.post(reverse("people:cadre_list"), {"q": person.id_number[:14]}, follow=True))
     assert "张伟" not in page and "没有符合条件的干部" in page
-    assert rows(client.get(reverse("people:cadre_list"), {"q": "13800138000"})).count("<tr>") == 4
+    phone = client.post(reverse("people:cadre_list"), {"q": "13800138000"}, follow=True)
+    assert rows(phone).count("<tr>") == 4
     # A county B number is not found from county A.
-    page = html(client.get(reverse("people:cadre_list"), {"q": cast.cadres_b[0].person.id_number}))
+    page = html(client.post(reverse("people:cadre_list"), {"q": cast.cadres_b[0].person.id_number}, follow=True))
     assert "赵敏" not in page
+
+
+def test_full_id_numbers_and_phones_never_travel_in_urls(cast, login):
+    client = login(cast.alice)
+    person = cast.cadres_a[1].person
+    response = client.post(reverse("people:cadre_list"), {"q": person.id_number, "rank": "county"})
+    assert response.status_code == 302
+    assert person.id_number not in response["Location"] and "qh=" in response["Location"]
+    assert "rank=county" in response["Location"]
+    page = html(client.get(response["Location"]))
+    assert "张伟" in rows(client.get(response["Location"])) and person.id_number not in page
+    # The export link carries the same hidden search, so it exports the same rows.
+    assert "qh=" in page.split("/manage/imports/export/cadres/?")[1][:120]
+    # An old link with the number in the address is moved to the hidden form.
+    old = client.get(reverse("people:cadre_list"), {"q": "13800138000"})
+    assert old.status_code == 302 and "13800138000" not in old["Location"]
+    # A name search stays readable (post/redirect/get).
+    by_name = client.post(reverse("people:cadre_list"), {"q": "张伟"})
+    assert by_name.status_code == 302 and "q=%E5%BC%A0%E4%BC%9F" in by_name["Location"]
+    teacher = cast.tom_teacher.person
+    to_teacher = login(cast.ivan).post(reverse("people:teacher_list"), {"q": teacher.id_number})
+    assert teacher.id_number not in to_teacher["Location"] and "qh=" in to_teacher["Location"]
 
 
 def test_unit_filter_keeps_the_selection_and_never_widens_the_scope(cast, login):
