@@ -11,12 +11,15 @@ PORT ?= 8000
 # (test_<name>) is created and dropped by pytest-django.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/ganxun
 
-.PHONY: demo demo-reset test test-sqlite test-postgres setup assets worker clean bench
+.PHONY: demo demo-reset test lint test-sqlite test-postgres setup assets worker clean bench
 
 demo: setup
 	$(PY) -m ganxun demo_up --scale $(SCALE) --seed $(SEED) --port $(PORT)
 
-test: setup test-sqlite test-postgres
+test: setup lint test-sqlite test-postgres
+
+lint: setup
+	$(PY) -m ruff check ganxun bench scripts conftest.py
 
 test-sqlite: setup
 	@echo "== tests on SQLite =="

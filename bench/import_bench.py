@@ -196,8 +196,8 @@ def main() -> None:
 
         from ganxun.imports import services
         from ganxun.imports.exports import cadre_export
-        from ganxun.people.forms import CadreFilterForm
         from ganxun.imports.models import ImportJob
+        from ganxun.people.forms import CadreFilterForm
         from ganxun.people.models import Person
 
         call_command("migrate", verbosity=0)

@@ -15,7 +15,10 @@ from ganxun.core.errors import NotFound
 from ganxun.org.models import Category, Organisation
 from ganxun.org.selectors import organisation_get_for, organisation_list_for
 from ganxun.org.services import (
-    organisation_create, organisation_move, organisation_set_active, organisation_update,
+    organisation_create,
+    organisation_move,
+    organisation_set_active,
+    organisation_update,
 )
 
 router = Router(tags=["组织机构"])

@@ -20,18 +20,27 @@ from ninja.responses import Status
 
 from ganxun.api.auth import permission
 from ganxun.api.errors import responses
+from ganxun.api.organisations import organisation_ref
 from ganxun.api.schemas import Id, Input, Page, PageQuery, label, page_of, text
 from ganxun.core.errors import NotFound
-from ganxun.api.organisations import organisation_ref
 from ganxun.org.models import Category, Organisation
 from ganxun.org.selectors import organisation_get_for
 from ganxun.people.choices import CareerEventKind, Education, Gender, PoliticalStatus, Rank, TeacherTitle
 from ganxun.people.models import Cadre, CareerEvent, Person, Teacher
 from ganxun.people.selectors import (
-    cadre_get_for, cadre_list_for, career_events_for, teacher_get_for, teacher_list_for,
+    cadre_get_for,
+    cadre_list_for,
+    career_events_for,
+    teacher_get_for,
+    teacher_list_for,
 )
 from ganxun.people.services import (
-    InvalidRecord, cadre_create, cadre_update, person_reveal, teacher_create, teacher_update,
+    InvalidRecord,
+    cadre_create,
+    cadre_update,
+    person_reveal,
+    teacher_create,
+    teacher_update,
 )
 from ganxun.people.validation import FieldError
 from ganxun.topics.selectors import topic_get_for

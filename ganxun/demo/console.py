@@ -7,7 +7,6 @@ from rich.console import Console
 from rich.table import Table
 
 from ganxun.demo.generator import GenerationRefused, Summary, generate
-
 from ganxun.demo.personas import PASSWORD, persona_rows, persona_secrets
 
 COUNT_LABELS = [

@@ -14,12 +14,19 @@ from ganxun.core.errors import DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
 from ganxun.org import services
 from ganxun.org.forms import (
-    OrganisationCreateForm, OrganisationEditForm, OrganisationMoveForm, OrganisationSearchForm,
+    OrganisationCreateForm,
+    OrganisationEditForm,
+    OrganisationMoveForm,
+    OrganisationSearchForm,
 )
 from ganxun.org.models import Organisation
 from ganxun.org.selectors import (
-    organisation_ancestors_for, organisation_children_for, organisation_get_for, organisation_list_for,
-    organisation_move_candidates_for, organisation_paths_for,
+    organisation_ancestors_for,
+    organisation_children_for,
+    organisation_get_for,
+    organisation_list_for,
+    organisation_move_candidates_for,
+    organisation_paths_for,
 )
 
 SEARCH_PAGE_SIZE = 50

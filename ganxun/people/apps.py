@@ -11,7 +11,7 @@ class PeopleConfig(AppConfig):
         from ganxun.access.passwords import register_identity_source
         from ganxun.org.services import register_deactivation_guard
         from ganxun.people import hooks
-        from ganxun.people.models import CareerEvent, Cadre, Person, Teacher
+        from ganxun.people.models import Cadre, CareerEvent, Person, Teacher
 
         scope.register(Cadre, paths=("unit__path",), owner="person__account")
         scope.register(CareerEvent, paths=("cadre__unit__path",), owner="cadre__person__account")

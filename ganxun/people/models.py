@@ -12,10 +12,16 @@ from django.db import models
 
 from ganxun.core.fields import EncryptedTextField
 from ganxun.core.masking import mask_id_number, mask_phone
-from ganxun.people.choices import (
-    CareerEventKind, Education, Ethnicity, Gender, PoliticalStatus, Rank, TeacherTitle,
-)
 from ganxun.org.models import Category
+from ganxun.people.choices import (
+    CareerEventKind,
+    Education,
+    Ethnicity,
+    Gender,
+    PoliticalStatus,
+    Rank,
+    TeacherTitle,
+)
 
 
 class Person(models.Model):

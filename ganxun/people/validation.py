@@ -16,7 +16,12 @@ from ganxun.core.idcard import InvalidIdNumber, parse_id_number
 from ganxun.core.text import clean, clean_name, clean_phone, is_valid_phone
 from ganxun.org.models import Category
 from ganxun.people.choices import (
-    Education, Ethnicity, Gender, PoliticalStatus, Rank, label_to_value,
+    Education,
+    Ethnicity,
+    Gender,
+    PoliticalStatus,
+    Rank,
+    label_to_value,
 )
 
 

@@ -3,10 +3,11 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import ganxun.access.models
-import ganxun.core.fields
 from django.conf import settings
 from django.db import migrations, models
+
+import ganxun.access.models
+import ganxun.core.fields
 
 
 class Migration(migrations.Migration):
