@@ -19,7 +19,7 @@ demo: setup
 test: setup lint test-sqlite test-postgres
 
 lint: setup
-	$(PY) -m ruff check ganxun bench scripts conftest.py
+	$(PY) -m ruff check ganxun tests bench scripts conftest.py
 
 test-sqlite: setup
 	@echo "== tests on SQLite =="
