@@ -12,5 +12,6 @@ urlpatterns = [
     path("manage/accounts/", include("ganxun.accounts.urls")),
     path("manage/imports/", include("ganxun.imports.urls")),
     path("manage/audit/", include("ganxun.audit.urls")),
+    path("", include("ganxun.planning.urls")),
     path("api/v1/", include("ganxun.api.urls")),
 ]

@@ -34,7 +34,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ORG_DEPT_ADMIN: frozenset({
         "org.view", "org.manage_units", "topics.view",
         "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export",
-        "units.import", "units.export", "teachers.view",
+        "units.import", "units.export", "teachers.view", "surveys.view", "surveys.manage",
     }),
     Role.INSTITUTION_ADMIN: frozenset({
         "org.view", "topics.view", "teachers.view", "teachers.manage", "teachers.reveal",
@@ -42,10 +42,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.HEAD_TEACHER: frozenset({"org.view", "topics.view", "teachers.view", "self.view"}),
     Role.TEACHER: frozenset({"topics.view", "self.view"}),
     Role.UNIT_LIAISON: frozenset({
-        "org.view", "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export",
+        "org.view", "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export", "surveys.view",
     }),
     Role.CADRE: frozenset({"self.view"}),
-    Role.LEADER: frozenset({"org.view", "topics.view", "cadres.view", "teachers.view", "units.export"}),
+    Role.LEADER: frozenset({
+        "org.view", "topics.view", "cadres.view", "teachers.view", "units.export", "surveys.view",
+    }),
     Role.SYSTEM_ADMIN: frozenset({
         "org.view", "org.manage", "org.manage_units", "topics.view", "topics.manage",
         "units.import", "units.export", "system.operate",
