@@ -19,7 +19,7 @@ from ganxun.access.models import Account, ApiToken, LoginThrottle, RoleAssignmen
 from ganxun.access.roles import ROLE_SCOPE_KINDS, SEPARATED_ADMIN_ROLES, Role
 from ganxun.access.scope import require, require_within
 from ganxun.audit.models import AuditEntry
-from ganxun.audit.services import _client_ip, audit_record
+from ganxun.audit.services import client_ip, audit_record
 from ganxun.core.errors import DomainError, Forbidden
 
 SESSION_ROLE_KEY = "ganxun_role"
@@ -73,7 +73,7 @@ def login_check(*, request, username: str, password: str) -> Account:
     username exists.
     """
     username = (username or "").strip()
-    ip = _client_ip(request)
+    ip = client_ip(request)
     locked = login_locked_until(username=username, ip=ip)
     if locked:
         audit_record(
@@ -338,7 +338,7 @@ def _totp_match(secret: str, code: str, *, last_step: int | None) -> int | None:
 def totp_verify(*, account: Account, code: str, request=None) -> bool:
     step = _totp_match(account.totp_secret, code, last_step=account.totp_last_step) if account.totp_enabled else None
     if step is None:
-        _register_failure(username=account.username, ip=_client_ip(request))
+        _register_failure(username=account.username, ip=client_ip(request))
         audit_record(action="auth.totp", request=request, actor=account, result=AuditEntry.Result.FAILURE)
         return False
     Account.objects.filter(pk=account.pk).update(totp_last_step=step)

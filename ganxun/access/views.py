@@ -14,7 +14,7 @@ from ganxun.access import services
 from ganxun.access.forms import LoginForm, PasswordChangeForm, TotpForm
 from ganxun.access.models import Account, ApiToken
 from ganxun.access.policies import login_required, public
-from ganxun.audit.services import audit_record
+from ganxun.audit.services import audit_record, client_ip
 from ganxun.core.errors import DomainError
 
 PENDING_MAX_SECONDS = 300
@@ -68,7 +68,7 @@ def login_totp_view(request):
         return redirect("access:login")
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.login_locked_until(username=account.username, ip=request.META.get("REMOTE_ADDR", "")):
+        if services.login_locked_until(username=account.username, ip=client_ip(request)):
             request.session.pop(services.SESSION_PENDING_KEY, None)
             messages.error(request, "验证失败次数过多，账号已临时锁定。")
             return redirect("access:login")

@@ -18,7 +18,7 @@ from ganxun.audit.models import AuditEntry, AuditHead
 GENESIS = "0" * 64
 
 
-def _client_ip(request) -> str:
+def client_ip(request) -> str:
     if request is None:
         return ""
     if settings.GANXUN_TRUST_PROXY:
@@ -94,7 +94,7 @@ def audit_record(
         actor_username=getattr(actor, "username", "") or actor_username,
         actor_name=getattr(actor, "full_name", "") or "",
         actor_role=getattr(role, "role", "") or "",
-        ip=_client_ip(request),
+        ip=client_ip(request),
         action=action,
         target_type=str(target_type)[:60],
         target_id=str(target_id)[:64],

@@ -209,3 +209,15 @@ def test_a_pending_second_factor_expires(cast):
     session[services.SESSION_PENDING_KEY]["at"] -= 3600
     session.save()
     assert client.get("/login/totp/")["Location"] == "/login/"
+
+
+def test_wrong_second_factor_codes_count_towards_the_lockout(cast):
+    secret = _enrol(cast.sam)
+    client = Client()
+    _login(client, "sam")
+    for _ in range(5):
+        client.post("/login/totp/", {"code": "000000"}, REMOTE_ADDR="10.0.0.1")
+    response = client.post("/login/totp/", {"code": pyotp.TOTP(secret).now()}, REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert client.get("/").status_code == 302  # still not logged in
+    assert AuditEntry.objects.filter(action="auth.totp", result="failure").count() == 5
