@@ -19,7 +19,7 @@ from ganxun.access.models import Account, ApiToken, LoginThrottle, RoleAssignmen
 from ganxun.access.roles import ROLE_SCOPE_KINDS, SEPARATED_ADMIN_ROLES, Role
 from ganxun.access.scope import require, require_within
 from ganxun.audit.models import AuditEntry
-from ganxun.audit.services import client_ip, audit_record
+from ganxun.audit.services import audit_record, client_ip
 from ganxun.core.errors import DomainError, Forbidden
 
 SESSION_ROLE_KEY = "ganxun_role"
