@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "ganxun.accounts",
     "ganxun.imports",
     "ganxun.planning",
+    "ganxun.classes",
     "ganxun.portal",
     "ganxun.demo",
 ]

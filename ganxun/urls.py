@@ -13,5 +13,6 @@ urlpatterns = [
     path("manage/imports/", include("ganxun.imports.urls")),
     path("manage/audit/", include("ganxun.audit.urls")),
     path("", include("ganxun.planning.urls")),
+    path("", include("ganxun.classes.urls")),
     path("api/v1/", include("ganxun.api.urls")),
 ]

@@ -35,18 +35,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "org.view", "org.manage_units", "topics.view",
         "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export",
         "units.import", "units.export", "teachers.view", "surveys.view", "surveys.manage",
+        "plans.view", "plans.manage", "plans.approve", "classes.view", "classes.manage",
     }),
     Role.INSTITUTION_ADMIN: frozenset({
         "org.view", "topics.view", "teachers.view", "teachers.manage", "teachers.reveal",
+        "plans.view", "classes.view", "classes.manage", "timetable.manage", "rooms.manage",
     }),
-    Role.HEAD_TEACHER: frozenset({"org.view", "topics.view", "teachers.view", "self.view"}),
-    Role.TEACHER: frozenset({"topics.view", "self.view"}),
+    Role.HEAD_TEACHER: frozenset({
+        "org.view", "topics.view", "teachers.view", "self.view", "classes.view", "timetable.manage",
+    }),
+    Role.TEACHER: frozenset({"topics.view", "self.view", "classes.view"}),
     Role.UNIT_LIAISON: frozenset({
         "org.view", "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export", "surveys.view",
     }),
     Role.CADRE: frozenset({"self.view"}),
     Role.LEADER: frozenset({
         "org.view", "topics.view", "cadres.view", "teachers.view", "units.export", "surveys.view",
+        "plans.view", "classes.view",
     }),
     Role.SYSTEM_ADMIN: frozenset({
         "org.view", "org.manage", "org.manage_units", "topics.view", "topics.manage",
