@@ -18,3 +18,11 @@ class PlanningConfig(AppConfig):
         scope.register(SurveyResponse, paths=("invitation__unit__path",), owner="invitation__cadre__person__account")
         scope.register(Answer, paths=("response__invitation__unit__path",),
                        owner="response__invitation__cadre__person__account")
+
+        # Annual plans hang on their region; an institution's staff also see plans with a
+        # class assigned to their institution (selectors add distinct()).
+        from ganxun.planning.models import AnnualPlan, PlanAdjustment, PlanItem
+
+        scope.register(AnnualPlan, paths=("region__path", "items__institution__path"))
+        scope.register(PlanItem, paths=("plan__region__path", "institution__path"))
+        scope.register(PlanAdjustment, paths=("plan__region__path", "item__institution__path"))

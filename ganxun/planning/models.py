@@ -132,3 +132,129 @@ class Answer(models.Model):
             models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                                    name="answer_rating_1_to_5"),
         ]
+
+
+# --- The annual training plan (年度培训计划) -------------------------------------------------
+# A region's plan for one year: drafted (often generated from a survey), submitted, approved or
+# returned with comments. Once approved it is never edited in place again: every change is a
+# PlanAdjustment with a reason and before/after, and each one raises the plan's version.
+
+
+class TrainingType(models.TextChoices):
+    """培训类型 per 《干部教育培训工作条例》 Art. 13."""
+
+    THEORY = "theory", "党的理论教育和党性教育专题培训"
+    ROTATION = "rotation", "重大决策部署集中轮训"
+    INITIAL = "initial", "初任培训"
+    APPOINTMENT = "appointment", "任职培训"
+    IN_SERVICE = "in_service", "在职培训"
+    OTHER = "other", "其他"
+
+
+class AnnualPlan(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "待审批"
+        APPROVED = "approved", "已批准"
+        RETURNED = "returned", "已退回"
+
+    region = models.ForeignKey("org.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="区域")
+    year = models.PositiveSmallIntegerField("年度")
+    title = models.CharField("标题", max_length=100)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField("审批意见", blank=True)
+    # 0 until approved; approval makes it 1 and every adjustment adds one.
+    version = models.PositiveIntegerField("版本", default=0)
+    source_survey = models.ForeignKey(Survey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                      verbose_name="来源调研")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "年度培训计划"
+        ordering = ["-year", "region__path"]
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="plan_one_per_region_year")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_editable(self) -> bool:
+        """Items change freely only while the plan is with its author."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class PlanItem(models.Model):
+    """One class of the plan. Withdrawn (is_active=False), never deleted, once approved."""
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="items")
+    title = models.CharField("班次名称", max_length=100)
+    topics = models.ManyToManyField("topics.Topic", blank=True, related_name="plan_items", verbose_name="培训内容")
+    training_type = models.CharField("培训类型", max_length=20, choices=TrainingType.choices)
+    target_ranks = models.JSONField("对象职级", default=list, blank=True)  # people.choices.Rank values
+    target_categories = models.JSONField("对象类别", default=list, blank=True)  # org.models.Category values
+    institution = models.ForeignKey("org.Organisation", on_delete=models.PROTECT, related_name="plan_items",
+                                    null=True, blank=True, verbose_name="承办机构")
+    month = models.PositiveSmallIntegerField("月份")
+    days = models.PositiveSmallIntegerField("天数")
+    credit_hours = models.DecimalField("学时", max_digits=6, decimal_places=1)
+    capacity = models.PositiveIntegerField("计划人数")
+    budget = models.DecimalField("预算（元）", max_digits=12, decimal_places=2, default=0)
+    note = models.TextField("备注", blank=True)
+    is_active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "计划班次"
+        ordering = ["month", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="plan_item_month_1_12"),
+            models.CheckConstraint(condition=models.Q(days__gte=1), name="plan_item_days_positive"),
+            models.CheckConstraint(condition=models.Q(capacity__gte=1), name="plan_item_capacity_positive"),
+            models.CheckConstraint(condition=models.Q(budget__gte=0), name="plan_item_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def ranks_display(self) -> str:
+        labels = dict(Rank.choices)
+        return "、".join(labels.get(v, v) for v in self.target_ranks)
+
+    @property
+    def categories_display(self) -> str:
+        labels = dict(Category.choices)
+        return "、".join(labels.get(v, v) for v in self.target_categories)
+
+
+class PlanAdjustment(models.Model):
+    """A recorded change to an approved plan (计划调整), one per new version."""
+
+    class Kind(models.TextChoices):
+        ADD = "add", "临时增加"
+        CHANGE = "change", "调整"
+        CANCEL = "cancel", "取消"
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="adjustments")
+    version = models.PositiveIntegerField("版本")
+    kind = models.CharField("调整类型", max_length=10, choices=Kind.choices)
+    reason = models.TextField("调整理由")
+    item = models.ForeignKey(PlanItem, on_delete=models.PROTECT, related_name="adjustments")
+    before = models.JSONField("调整前", null=True, blank=True)
+    after = models.JSONField("调整后", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "计划调整"
+        ordering = ["version"]
+        constraints = [models.UniqueConstraint(fields=["plan", "version"], name="plan_adjustment_version_once")]

@@ -20,3 +20,22 @@ urlpatterns = [
     path("learn/surveys/", views.learn_list_view, name="learn_list"),
     path("learn/surveys/<int:pk>/", views.learn_answer_view, name="learn_answer"),
 ]
+
+# The annual training plan (年度培训计划).
+from ganxun.planning import plan_views  # noqa: E402
+
+urlpatterns += [
+    path("manage/plans/", plan_views.plan_list_view, name="plan_list"),
+    path("manage/plans/new/", plan_views.plan_create_view, name="plan_create"),
+    path("manage/plans/generate/", plan_views.plan_generate_view, name="plan_generate"),
+    path("manage/plans/<int:pk>/", plan_views.plan_detail_view, name="plan_detail"),
+    path("manage/plans/<int:pk>/items/add/", plan_views.plan_item_add_view, name="plan_item_add"),
+    path("manage/plans/<int:pk>/submit/", plan_views.plan_submit_view, name="plan_submit"),
+    path("manage/plans/<int:pk>/approve/", plan_views.plan_approve_view, name="plan_approve"),
+    path("manage/plans/<int:pk>/return/", plan_views.plan_return_view, name="plan_return"),
+    path("manage/plans/<int:pk>/adjust/", plan_views.plan_adjust_view, name="plan_adjust"),
+    path("manage/plans/<int:pk>/history/", plan_views.plan_history_view, name="plan_history"),
+    path("manage/plans/<int:pk>/plan.xlsx", plan_views.plan_export_view, name="plan_export"),
+    path("manage/plans/items/<int:pk>/edit/", plan_views.plan_item_edit_view, name="plan_item_edit"),
+    path("manage/plans/items/<int:pk>/withdraw/", plan_views.plan_item_withdraw_view, name="plan_item_withdraw"),
+]
