@@ -12,7 +12,8 @@ from ganxun.demo.personas import PASSWORD, persona_rows, persona_secrets
 COUNT_LABELS = [
     ("organisations", "组织（含区域）"), ("regions", "行政区域（市、县区）"), ("units", "参训单位"),
     ("cadres", "干部"), ("career_events", "任职经历"), ("teachers", "师资"), ("persons", "人员"),
-    ("accounts", "演示账号"),
+    ("accounts", "演示账号"), ("survey_responses", "调研答卷"), ("plan_items", "年度计划班次"),
+    ("classes", "培训班次"), ("sessions", "课程安排"),
 ]
 
 

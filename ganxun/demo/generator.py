@@ -26,6 +26,7 @@ from ganxun.demo.cadres import CadrePlan, insert_cadres, insert_people, new_pers
 from ganxun.demo.models import DemoRun
 from ganxun.demo.names import Registry
 from ganxun.demo.personas import PERSONAS, create_personas
+from ganxun.demo.process import generate_process
 from ganxun.demo.scales import DEMO_TODAY, SCALES
 from ganxun.demo.teachers import TeacherPlanner, insert_teachers
 from ganxun.demo.tree import CityPlan, TreePlanner, county_names, insert_tree
@@ -106,6 +107,14 @@ def generate(*, scale: str, seed: int, step: Callable[[str], None] | None = None
         summary.add("persons", _personas(seed, registry, province, *first))
         summary.add("accounts", len(PERSONAS))
         step(f"演示账号：{len(PERSONAS)} 个")
+        city_plan = first[0]
+        process = generate_process(seed=seed, county=Organisation.objects.get(pk=city_plan.counties[0].pk),
+                                   city=Organisation.objects.get(pk=city_plan.city.pk),
+                                   school=Organisation.objects.get(pk=city_plan.party_school.pk))
+        for key, value in process.items():
+            summary.add(key, value)
+        step(f"培训流程：需求调研 {process['survey_responses']} 份答卷，年度计划 {process['plan_items']} 项，"
+             f"市委党校 {process['classes']} 个班次、{process['sessions']} 节课")
         summary.seconds = round(time.perf_counter() - started, 2)
         DemoRun.objects.create(scale=scale, seed=seed, seconds=summary.seconds, counts=summary.counts)
     # Fresh planner statistics: right after a bulk load the planner believes the tables are
