@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django import forms
 
-from ganxun.classes.models import ClassMode, ClassStatus, SessionKind, Slot, TrainingType
+from ganxun.classes.models import ClassMode, ClassStatus, SessionKind, Slot
 from ganxun.core.forms import TablerForm
+from ganxun.topics.choices import TrainingType
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

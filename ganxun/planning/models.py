@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ganxun.org.models import Category
 from ganxun.people.choices import Rank
+from ganxun.topics.choices import TrainingType
 
 
 class Survey(models.Model):
@@ -138,17 +139,6 @@ class Answer(models.Model):
 # A region's plan for one year: drafted (often generated from a survey), submitted, approved or
 # returned with comments. Once approved it is never edited in place again: every change is a
 # PlanAdjustment with a reason and before/after, and each one raises the plan's version.
-
-
-class TrainingType(models.TextChoices):
-    """培训类型 per 《干部教育培训工作条例》 Art. 13."""
-
-    THEORY = "theory", "党的理论教育和党性教育专题培训"
-    ROTATION = "rotation", "重大决策部署集中轮训"
-    INITIAL = "initial", "初任培训"
-    APPOINTMENT = "appointment", "任职培训"
-    IN_SERVICE = "in_service", "在职培训"
-    OTHER = "other", "其他"
 
 
 class AnnualPlan(models.Model):

@@ -8,7 +8,8 @@ from django.utils import timezone
 from ganxun.core.forms import TablerForm
 from ganxun.org.models import Category
 from ganxun.people.choices import Rank
-from ganxun.planning.models import PlanAdjustment, TrainingType
+from ganxun.planning.models import PlanAdjustment
+from ganxun.topics.choices import TrainingType
 from ganxun.topics.models import Topic
 from ganxun.topics.selectors import topic_tree
 

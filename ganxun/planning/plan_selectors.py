@@ -17,7 +17,8 @@ from ganxun.access import scope
 from ganxun.core.errors import NotFound
 from ganxun.org.models import Category, Organisation
 from ganxun.people.choices import Rank
-from ganxun.planning.models import AnnualPlan, PlanAdjustment, PlanItem, Survey, TrainingType
+from ganxun.planning.models import AnnualPlan, PlanAdjustment, PlanItem, Survey
+from ganxun.topics.choices import TrainingType
 
 VIEW = "plans.view"
 

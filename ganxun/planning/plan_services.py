@@ -22,8 +22,9 @@ from ganxun.audit.services import audit_record
 from ganxun.core.errors import Conflict, DomainError, Forbidden
 from ganxun.org.models import Category, Organisation
 from ganxun.people.choices import Rank
-from ganxun.planning.models import AnnualPlan, PlanAdjustment, PlanItem, Survey, TrainingType
+from ganxun.planning.models import AnnualPlan, PlanAdjustment, PlanItem, Survey
 from ganxun.planning.plan_selectors import institutions_for
+from ganxun.topics.choices import TrainingType
 from ganxun.topics.models import Topic
 
 MANAGE = "plans.manage"

@@ -6,9 +6,10 @@ from django.utils import timezone
 
 from ganxun.access.roles import Role
 from ganxun.planning import plan_services
-from ganxun.planning.models import AnnualPlan, Answer, SurveyInvitation, SurveyResponse, TrainingType
+from ganxun.planning.models import AnnualPlan, Answer, SurveyInvitation, SurveyResponse
 from ganxun.planning.tests.builders import questions
 from ganxun.testing import Kind, make_account, make_org, with_role
+from ganxun.topics.choices import TrainingType
 
 
 def county_school(cast):

@@ -6,7 +6,7 @@ from ganxun.access.roles import Role
 from ganxun.audit.models import AuditEntry
 from ganxun.core.errors import Conflict, DomainError, Forbidden
 from ganxun.planning import plan_services
-from ganxun.planning.models import AnnualPlan, PlanAdjustment, PlanItem, TrainingType
+from ganxun.planning.models import AnnualPlan, PlanAdjustment, PlanItem
 from ganxun.planning.plan_selectors import plan_items, plan_list_for, plan_totals
 from ganxun.planning.plan_services import PlanItemError
 from ganxun.planning.tests.builders import make_survey, topic
@@ -19,6 +19,7 @@ from ganxun.planning.tests.plan_builders import (
     make_plan,
 )
 from ganxun.testing import make_account, with_role
+from ganxun.topics.choices import TrainingType
 
 
 def test_it_creates_a_plan_with_items_and_default_hours(cast, actor):
