@@ -113,6 +113,12 @@ INSTALLED_APPS = [
     "ganxun.imports",
     "ganxun.planning",
     "ganxun.classes",
+    "ganxun.credits",
+    "ganxun.roster",
+    "ganxun.attendance",
+    "ganxun.assessment",
+    "ganxun.evaluation",
+    "ganxun.archive",
     "ganxun.portal",
     "ganxun.demo",
 ]

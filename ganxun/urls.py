@@ -14,5 +14,10 @@ urlpatterns = [
     path("manage/audit/", include("ganxun.audit.urls")),
     path("", include("ganxun.planning.urls")),
     path("", include("ganxun.classes.urls")),
+    path("", include("ganxun.roster.urls")),
+    path("", include("ganxun.attendance.urls")),
+    path("", include("ganxun.assessment.urls")),
+    path("", include("ganxun.evaluation.urls")),
+    path("", include("ganxun.archive.urls")),
     path("api/v1/", include("ganxun.api.urls")),
 ]

@@ -36,22 +36,31 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export",
         "units.import", "units.export", "teachers.view", "surveys.view", "surveys.manage",
         "plans.view", "plans.manage", "plans.approve", "classes.view", "classes.manage",
+        "roster.view", "roster.call", "roster.review", "attendance.view", "assessment.view",
+        "credits.view", "credits.correct", "archive.view", "evaluation.view", "rectification.manage",
     }),
     Role.INSTITUTION_ADMIN: frozenset({
         "org.view", "topics.view", "teachers.view", "teachers.manage", "teachers.reveal",
         "plans.view", "classes.view", "classes.manage", "timetable.manage", "rooms.manage",
+        "roster.view", "attendance.view", "attendance.manage", "leave.approve", "logistics.manage",
+        "assessment.view", "assessment.manage", "classes.close", "evaluation.view", "evaluation.manage",
+        "rectification.manage",
     }),
     Role.HEAD_TEACHER: frozenset({
         "org.view", "topics.view", "teachers.view", "self.view", "classes.view", "timetable.manage",
+        "roster.view", "attendance.view", "attendance.manage", "leave.approve", "logistics.manage",
+        "assessment.view", "assessment.manage", "classes.close", "evaluation.view",
     }),
-    Role.TEACHER: frozenset({"topics.view", "self.view", "classes.view"}),
+    Role.TEACHER: frozenset({"topics.view", "self.view", "classes.view", "evaluation.own"}),
     Role.UNIT_LIAISON: frozenset({
         "org.view", "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export", "surveys.view",
+        "roster.view", "roster.nominate", "attendance.view", "credits.view", "archive.view", "evaluation.followup",
     }),
     Role.CADRE: frozenset({"self.view"}),
     Role.LEADER: frozenset({
         "org.view", "topics.view", "cadres.view", "teachers.view", "units.export", "surveys.view",
-        "plans.view", "classes.view",
+        "plans.view", "classes.view", "roster.view", "attendance.view", "assessment.view", "credits.view",
+        "archive.view", "evaluation.view",
     }),
     Role.SYSTEM_ADMIN: frozenset({
         "org.view", "org.manage", "org.manage_units", "topics.view", "topics.manage",
