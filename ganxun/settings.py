@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "ganxun.credits",
     "ganxun.roster",
     "ganxun.attendance",
+    "ganxun.logistics",
     "ganxun.assessment",
     "ganxun.evaluation",
     "ganxun.archive",

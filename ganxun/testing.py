@@ -178,3 +178,44 @@ def lift_audit_triggers() -> None:
         else:
             cursor.execute("DROP TRIGGER audit_entry_no_update")
             cursor.execute("DROP TRIGGER audit_entry_no_delete")
+
+
+# --- the training process: classes, sessions, enrollments ------------------------------------
+
+def make_class(institution: Organisation, *, title: str = "测试培训班", organiser: Organisation | None = None,
+               start: dt.date | None = None, days: int = 3, capacity: int = 50, status: str = "enrolling",
+               head_teacher: Account | None = None, training_type: str = "in_service", topics=()):
+    """A class of `institution` (status set directly: services are tested on their own)."""
+    from ganxun.classes.models import TrainingClass
+
+    start = start or dt.date.today() + dt.timedelta(days=7)
+    training_class = TrainingClass.objects.create(
+        title=title, institution=institution, organiser=organiser, training_type=training_type,
+        start_date=start, end_date=start + dt.timedelta(days=days - 1), place=institution.name,
+        capacity=capacity, status=status, head_teacher=head_teacher,
+    )
+    if topics:
+        training_class.topics.set(topics)
+    return training_class
+
+
+def make_session(training_class, *, date: dt.date | None = None, slot: str = "morning", title: str = "专题讲座",
+                 start: dt.time | None = None, end: dt.time | None = None, teacher: Teacher | None = None,
+                 kind: str = "lecture", topic=None):
+    """One timetable session (default: the slot's standard times on the class's first day)."""
+    from ganxun.classes.models import SLOT_TIMES, Session
+
+    default_start, default_end = SLOT_TIMES[slot]
+    return Session.objects.create(
+        training_class=training_class, date=date or training_class.start_date, slot=slot, kind=kind, title=title,
+        start_time=start or default_start, end_time=end or default_end, teacher=teacher, topic=topic,
+    )
+
+
+def make_enrollment(training_class, cadre: Cadre, *, status: str = "approved", unit: Organisation | None = None,
+                    quota=None, seat_no: int | None = None):
+    """A cadre's place on a class's roster (approved by default)."""
+    from ganxun.roster.models import Enrollment
+
+    return Enrollment.objects.create(training_class=training_class, cadre=cadre, unit=unit or cadre.unit,
+                                     quota=quota, status=status, seat_no=seat_no)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("ganxun.classes.urls")),
     path("", include("ganxun.roster.urls")),
     path("", include("ganxun.attendance.urls")),
+    path("", include("ganxun.logistics.urls")),
     path("", include("ganxun.assessment.urls")),
     path("", include("ganxun.evaluation.urls")),
     path("", include("ganxun.archive.urls")),
