@@ -77,6 +77,8 @@ class SessionForm(TablerForm):
     room = forms.ModelChoiceField(queryset=None, required=False, label="教室", empty_label="不指定")
     base = forms.ModelChoiceField(queryset=None, required=False, label="教学基地", empty_label="不指定",
                                   help_text="现场教学须选择教学基地；教室和基地只选其一")
+    requires_checkout = forms.BooleanField(required=False, label="需要签退",
+                                           help_text="学员下课时须再扫码签退，未签退的按缺勤计")
 
     def __init__(self, *args, teachers, rooms, bases, topics, **kwargs):
         super().__init__(*args, **kwargs)

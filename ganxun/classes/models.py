@@ -138,6 +138,8 @@ class Session(models.Model):
                              verbose_name="教室")
     base = models.ForeignKey("org.Organisation", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+", verbose_name="教学基地")
+    # Check-out (签退) too, not only check-in: see docs/attendance.md for how it counts.
+    requires_checkout = models.BooleanField("需要签退", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

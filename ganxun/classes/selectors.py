@@ -138,3 +138,9 @@ def room_list_for(actor) -> QuerySet[Room]:
 
 def room_get_for(actor, pk) -> Room:
     return scope.get_for(actor, Room.objects.select_related("institution"), pk, permission="rooms.manage")
+
+
+def timetable_room_get_for(actor, pk) -> Room:
+    """A room named for a session (API): rooms of the institutions in the actor's scope, for
+    those who keep timetables (head teachers have no rooms.manage); 404 otherwise."""
+    return scope.get_for(actor, Room.objects.select_related("institution"), pk, permission="timetable.manage")

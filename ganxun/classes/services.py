@@ -8,6 +8,7 @@ the audit trail inside its transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -21,18 +22,29 @@ from ganxun.core.errors import Conflict, DomainError
 from ganxun.org.models import Organisation
 from ganxun.people.models import Teacher
 
-# The lifecycle moves one step forward; a notice may be withdrawn back to draft.
+# The lifecycle moves one step forward; a notice may be withdrawn back to draft. Running →
+# closed is not a generic step: closing (结班) assesses the cadres and posts their credit
+# hours, so it goes only through assessment.services.class_close.
 TRANSITIONS: dict[str, frozenset[str]] = {
     ClassStatus.DRAFT: frozenset({ClassStatus.NOTICE_ISSUED}),
     ClassStatus.NOTICE_ISSUED: frozenset({ClassStatus.ENROLLING, ClassStatus.DRAFT}),
     ClassStatus.ENROLLING: frozenset({ClassStatus.RUNNING}),
-    ClassStatus.RUNNING: frozenset({ClassStatus.CLOSED}),
+    ClassStatus.RUNNING: frozenset(),
     ClassStatus.CLOSED: frozenset({ClassStatus.ARCHIVED}),
     ClassStatus.ARCHIVED: frozenset(),
 }
 
 CLASS_FIELDS = ("title", "training_type", "start_date", "end_date", "place", "mode", "capacity",
                 "hours_per_half_day", "plan_item_id")
+
+# Higher apps (roster) refuse a capacity the class's roster no longer fits:
+# fn(training_class, new_capacity) -> reason or None (shown on the capacity field).
+_capacity_guards: list[Callable[[TrainingClass, int], str | None]] = []
+
+
+def register_capacity_guard(guard: Callable[[TrainingClass, int], str | None]) -> None:
+    if guard not in _capacity_guards:
+        _capacity_guards.append(guard)
 
 
 # --- rooms ---------------------------------------------------------------------------------
@@ -144,6 +156,9 @@ def class_update(*, actor, training_class: TrainingClass, data: dict, organiser:
     if training_class.is_locked:
         raise DomainError("班次已结业或归档，不能再修改。")
     _validate_class(actor, data, training_class.institution, organiser, head_teacher)
+    for guard in _capacity_guards:
+        if reason := guard(training_class, data["capacity"]):
+            raise DomainError(reason, field="capacity")
     outside = training_class.sessions.exclude(date__range=(data["start_date"], data["end_date"]))
     if (first := outside.first()) is not None:
         raise DomainError(f"已有课程安排在新的日期范围之外（{first.date:%Y-%m-%d}“{first.title}”），"
@@ -244,7 +259,10 @@ def _check_session(training_class: TrainingClass, data: dict, session: Session |
             raise Conflict(f"教师“{teacher.person.name}”在该时间已有安排：{_clash_text(other)}。", field="teacher")
     topic = data.get("topic")
     return {"date": date, "slot": slot, "start_time": start, "end_time": end, "kind": kind, "title": title,
-            "topic": topic, "teacher": teacher, "room": room, "base": base}
+            "topic": topic, "teacher": teacher, "room": room, "base": base,
+            # Callers that do not send the flag (older forms, API patches) keep the session's value.
+            "requires_checkout": bool(data.get("requires_checkout",
+                                               session.requires_checkout if session is not None else False))}
 
 
 def _lock_class(actor, training_class: TrainingClass) -> TrainingClass:

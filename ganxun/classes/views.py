@@ -167,7 +167,8 @@ def _session_form(request, training_class, session=None) -> SessionForm:
     initial = {}
     if session is not None:
         initial = {name: getattr(session, name) for name in (
-            "date", "slot", "start_time", "end_time", "kind", "title", "topic", "teacher", "room", "base")}
+            "date", "slot", "start_time", "end_time", "kind", "title", "topic", "teacher", "room", "base",
+            "requires_checkout")}
     else:
         initial = {"date": training_class.start_date}
     return SessionForm(request.POST or None, initial=initial,

@@ -173,9 +173,14 @@ def test_status_follows_the_lifecycle_and_refuses_jumps(cast, actor):
     with pytest.raises(DomainError) as error:
         services.class_transition(actor=ivan, training_class=training_class, to=ClassStatus.RUNNING)
     assert "不能直接变为“进行中”" in error.value.message
-    for status in (ClassStatus.NOTICE_ISSUED, ClassStatus.ENROLLING, ClassStatus.RUNNING, ClassStatus.CLOSED,
-                   ClassStatus.ARCHIVED):
+    for status in (ClassStatus.NOTICE_ISSUED, ClassStatus.ENROLLING, ClassStatus.RUNNING):
         training_class = services.class_transition(actor=ivan, training_class=training_class, to=status)
+    # Closing assesses the cadres and posts credits: only assessment.services.class_close does it.
+    with pytest.raises(DomainError) as error:
+        services.class_transition(actor=ivan, training_class=training_class, to=ClassStatus.CLOSED)
+    assert error.value.code == "illegal_transition"
+    TrainingClass.objects.filter(pk=training_class.pk).update(status=ClassStatus.CLOSED)
+    training_class = services.class_transition(actor=ivan, training_class=training_class, to=ClassStatus.ARCHIVED)
     training_class.refresh_from_db()
     assert training_class.status == ClassStatus.ARCHIVED
 
