@@ -37,12 +37,22 @@ def institutions_for(actor) -> QuerySet[Organisation]:
 
 def plan_list_for(actor) -> list[AnnualPlan]:
     """Plans in scope with their active item count, total credit hours, capacity and budget."""
+    return list(plan_queryset_for(actor))
+
+
+def plan_queryset_for(actor, *, year: int | None = None, status: str = "") -> QuerySet[AnnualPlan]:
+    """plan_list_for as a queryset (for paging), optionally one year and/or one status."""
     ids = scope.scoped(actor, AnnualPlan, permission=VIEW).values("pk")
     active = Q(items__is_active=True)
-    return list(AnnualPlan.objects.filter(pk__in=ids).select_related("region").annotate(
+    qs = AnnualPlan.objects.filter(pk__in=ids)
+    if year:
+        qs = qs.filter(year=year)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("region").annotate(
         item_count=Count("items", filter=active), total_hours=Sum("items__credit_hours", filter=active),
         total_capacity=Sum("items__capacity", filter=active), total_budget=Sum("items__budget", filter=active),
-    ).order_by("-year", "region__path"))
+    ).order_by("-year", "region__path", "id")
 
 
 def plan_get_for(actor, pk, *, permission: str = VIEW) -> AnnualPlan:
@@ -122,7 +132,8 @@ def plan_history(plan: AnnualPlan) -> list[PlanAdjustment]:
     adjustments = list(plan.adjustments.select_related("item", "created_by").order_by("version"))
     for adj in adjustments:
         before, after = adj.before or {}, adj.after or {}
-        adj.rows = [{"label": label, "before": _show(key, before.get(key)), "after": _show(key, after.get(key)),
+        adj.rows = [{"field": key, "label": label, "before": _show(key, before.get(key)),
+                     "after": _show(key, after.get(key)),
                      "changed": bool(before) and before.get(key) != after.get(key)}
                     for key, label in SNAPSHOT_LABELS.items()]
     return adjustments

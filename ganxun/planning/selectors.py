@@ -20,21 +20,58 @@ from ganxun.topics.models import Topic
 VIEW = "surveys.view"
 
 
-def survey_list_for(actor) -> QuerySet[Survey]:
+def survey_list_for(actor) -> list[Survey]:
     """Surveys in scope, with invited/answered counts over the invitations the actor may see.
     Drafts are shown only to those who may manage surveys."""
-    qs = scope.scoped(actor, Survey, permission=VIEW).distinct()
+    return survey_with_counts(actor, list(survey_queryset_for(actor)))
+
+
+def survey_queryset_for(actor, *, status: str = "", year: int | None = None) -> QuerySet[Survey]:
+    """Surveys in scope, newest first (drafts only for surveys.manage); `year` is the year of
+    the closing date."""
+    qs = scope.scoped(actor, Survey.objects.select_related("owner_org", "audience_root"), permission=VIEW).distinct()
     if not scope.can(actor, "surveys.manage"):
         qs = qs.exclude(status=Survey.Status.DRAFT)
-    rows = list(qs.order_by("-created_at", "-id"))
-    invitations = scope.scoped(actor, SurveyInvitation, permission=VIEW).filter(survey__in=[s.pk for s in rows])
+    if status:
+        qs = qs.filter(status=status)
+    if year:
+        qs = qs.filter(closes_on__year=year)
+    return qs.order_by("-created_at", "-id")
+
+
+def survey_with_counts(actor, rows: list[Survey]) -> list[Survey]:
+    """Set `invited`, `answered` and `rate` on each survey, counted over the invitations the
+    actor may see (a liaison: their unit subtree), and `named_count` (the size of a targeted
+    survey's named list). Two queries for all rows."""
+    ids = [s.pk for s in rows]
+    invitations = scope.scoped(actor, SurveyInvitation, permission=VIEW).filter(survey__in=ids)
     counts = {r["survey_id"]: r for r in invitations.values("survey_id").annotate(
         invited=Count("id"), answered=Count("response"))}
+    named = dict(Survey.named_cadres.through.objects.filter(survey_id__in=ids).values("survey_id")
+                 .annotate(n=Count("id")).values_list("survey_id", "n"))
     for survey in rows:
         row = counts.get(survey.pk, {})
         survey.invited, survey.answered = row.get("invited", 0), row.get("answered", 0)
         survey.rate = (survey.answered / survey.invited) if survey.invited else None
+        survey.named_count = named.get(survey.pk, 0)
     return rows
+
+
+def survey_audience_preview(survey: Survey) -> list[dict]:
+    """Who the survey goes to, per unit: [{unit_id, unit__name, count}] in tree order.
+
+    A draft: the cadres `survey_open` would invite now (services.survey_audience, restricted to
+    the owner's subtree as opening does). An open or closed survey: the invitations fixed when
+    it opened (with the unit at that time). The caller has checked surveys.manage on the owner.
+    """
+    if survey.is_draft:
+        from ganxun.planning.services import survey_audience  # the one definition of the audience
+
+        qs = survey_audience(survey).filter(unit__path__startswith=survey.owner_org.path)
+    else:
+        qs = survey.invitations.all()
+    return list(qs.values("unit_id", "unit__name", "unit__path").annotate(count=Count("id"))
+                .order_by("unit__path"))
 
 
 def survey_get_for(actor, pk, *, permission: str = VIEW) -> Survey:
@@ -107,6 +144,8 @@ class QuestionResult:
     average: float | None = None
     texts: list[str] = field(default_factory=list)
     topics: list[tuple[str, int]] = field(default_factory=list)
+    option_ids: list[int] = field(default_factory=list)  # beside `options`, in the same order
+    topic_ids: list[int] = field(default_factory=list)  # beside `topics`, in the same order
 
 
 @dataclass
@@ -146,6 +185,7 @@ def survey_results(actor, survey: Survey) -> SurveyResults:
     for option in QuestionOption.objects.filter(question__survey=survey).annotate(
             n=Count("answers", filter=Q(answers__in=answers))).order_by("question_id", "order", "id"):
         results[option.question_id].options.append((option.label, option.n))
+        results[option.question_id].option_ids.append(option.pk)
     for row in answers.filter(rating__isnull=False).values("question_id", "rating").annotate(n=Count("id")):
         results[row["question_id"]].ratings.append((row["rating"], row["n"]))
     for result in results.values():
@@ -157,13 +197,14 @@ def survey_results(actor, survey: Survey) -> SurveyResults:
     for question_id, text in answers.exclude(text="").order_by("id").values_list("question_id", "text"):
         results[question_id].texts.append(text)
     through = Answer.topics.through.objects.filter(answer__in=answers)
-    for row in (through.values("answer__question_id", "topic__name").annotate(n=Count("id"))
+    for row in (through.values("answer__question_id", "topic_id", "topic__name").annotate(n=Count("id"))
                 .order_by("answer__question_id", "-n", "topic__code")):
         results[row["answer__question_id"]].topics.append((row["topic__name"], row["n"]))
+        results[row["answer__question_id"]].topic_ids.append(row["topic_id"])
 
     ranking = []
     for topic in (Topic.objects.filter(survey_answers__in=answers)
                   .annotate(n=Count("survey_answers__response", distinct=True)).order_by("-n", "code")):
-        ranking.append({"topic": topic.name, "code": topic.code, "count": topic.n,
+        ranking.append({"topic_id": topic.pk, "topic": topic.name, "code": topic.code, "count": topic.n,
                         "share": topic.n / answered if answered else 0})
     return SurveyResults(invited, answered, units, list(results.values()), ranking)

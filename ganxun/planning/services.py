@@ -180,6 +180,25 @@ def question_move(*, actor, question: Question, up: bool) -> None:
     Question.objects.bulk_update(questions, ["order"])
 
 
+@transaction.atomic
+def question_reorder(*, actor, survey: Survey, question_ids: list[int]) -> list[Question]:
+    """Put the draft's questions in the given order (every question exactly once).
+
+    Idempotent: sending the same order again changes nothing. Used by the API, where a
+    client states the whole order instead of moving one question at a time."""
+    _check_survey_rights(actor, survey)
+    _require_draft(survey)
+    questions = {q.pk: q for q in survey.questions.all()}
+    ids = [int(pk) for pk in question_ids]
+    if len(ids) != len(set(ids)) or set(ids) != set(questions):
+        raise DomainError("请按新顺序列出本调研的全部题目，每题一次。", field="question_ids")
+    ordered = [questions[pk] for pk in ids]
+    for order, question in enumerate(ordered, 1):
+        question.order = order
+    Question.objects.bulk_update(ordered, ["order"])
+    return ordered
+
+
 def survey_audience(survey: Survey):
     """The cadres the survey goes to: the named list when there is one, else serving cadres
     in units under the root, filtered by rank and category."""

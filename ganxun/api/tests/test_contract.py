@@ -18,6 +18,7 @@ from ganxun.access.services import token_create
 from ganxun.api.auth import UNDECLARED, SessionAuth, TokenAuth
 from ganxun.api.errors import install_handlers
 from ganxun.api.main import GanxunAPI, api, operations
+from ganxun.api.tests.contract import app_recipes, fill
 from ganxun.testing import make_account
 
 PREFIX = "/api/v1"
@@ -184,7 +185,9 @@ def _fill(path: str, value) -> str:
 def test_every_status_an_operation_answers_is_documented(cast, login, settings):
     documented = _documented()
     recipes = _recipes(cast)
-    assert {(m, PREFIX + p) for m, p in recipes} == set(documented), "add a recipe for each new operation"
+    app_keys = set(app_recipes(cast))  # checked by the next test
+    assert {(m, PREFIX + p) for m, p in [*recipes, *app_keys]} == set(documented), (
+        "add a recipe for each new operation: ganxun/<app>/tests/api_contract.py, see ganxun/api/tests/contract.py")
     real = {"org_id": cast.unit_a2.pk, "cadre_id": cast.cadres_a[1].pk, "teacher_id": cast.tom_teacher.pk}
     tokens = {}
 
@@ -231,7 +234,69 @@ def test_every_status_an_operation_answers_is_documented(cast, login, settings):
         seen[(method, PREFIX + path)].add(429)
 
     # And the other way round: every documented status was really produced (none listed for show).
-    assert seen == documented
+    assert seen == {(m, PREFIX + p): documented[(m, PREFIX + p)] for m, p in recipes}
+
+
+def test_every_status_an_app_operation_answers_is_documented(cast, login, settings):
+    """The same check for the operations whose recipes live in the apps' tests
+    (ganxun/<app>/tests/api_contract.py, see ganxun/api/tests/contract.py)."""
+    documented = _documented()
+    tokens = {}
+
+    def as_token(account) -> Client:
+        if account.pk not in tokens:
+            tokens[account.pk] = token_create(actor=None, account=account, name="contract")[1]
+        return Client(headers={"Authorization": f"Bearer {tokens[account.pk]}"})
+
+    newcomer = make_account("newcomer", Role.CADRE, cast.unit_a1)
+    newcomer.must_change_password = True
+    newcomer.save(update_fields=["must_change_password"])
+    seen: dict[tuple[str, str], set[int]] = {}
+    successes = {}
+
+    for (method, path), recipe in app_recipes(cast).items():
+        key = (method, PREFIX + path)
+        has_id = "{" in path
+        ids = recipe.ids()
+        url = fill(path, ids)
+        body, foreign_body = recipe.bodies(ids)
+        scenarios = [
+            ("success", as_token(recipe.account), url, body, {200, 201, 204}),
+            ("anonymous", Client(), url, body, {401}),
+            ("wrong role", login(cast.aud), url, body, {403}),
+            ("password not changed", login(newcomer), url, body, {403}),
+            ("outsider", as_token(cast.charlie), url, body, {recipe.outsider}),
+            ("bad input", as_token(recipe.account), fill(path, "abc") if has_id else path,
+             {"no_such_field": 1} if method != "get" else None, {400} if has_id or method != "get" else {200}),
+        ]
+        if foreign_body is not None:
+            scenarios.append(("foreign reference", as_token(recipe.account), url, foreign_body, {404}))
+        if has_id:
+            scenarios.append(("missing", as_token(recipe.account), fill(path, 999999), body, {404}))
+        if method == "get" and not has_id:
+            scenarios.append(("bad query", as_token(recipe.account), f"{path}?page=0", None, {400}))
+        for name, client, target, payload, expected in scenarios:
+            response = _call(client, method, PREFIX + target, payload)
+            assert response.status_code in expected, (name, key, response.status_code, response.content)
+            assert response.status_code in documented[key], (name, key, response.status_code)
+            if response.status_code >= 400:
+                assert set(response.json()) >= {"code", "message", "field"}
+            seen.setdefault(key, set()).add(response.status_code)
+        if recipe.conflict is not None:
+            conflict_ids, conflict_body = recipe.conflict(ids)
+            response = _call(as_token(recipe.account), method, PREFIX + fill(path, conflict_ids), conflict_body)
+            assert response.status_code == 409 and 409 in documented[key], (key, response.status_code,
+                                                                             response.content)
+            seen[key].add(409)
+        successes[key] = (recipe.account, url, body)
+
+    settings.GANXUN_API_RATE = "0/m"  # every authenticated call is over the limit
+    for (method, path), (account, url, body) in successes.items():
+        response = _call(as_token(account), method, PREFIX + url, body)
+        assert response.status_code == 429 and 429 in documented[(method, path)]
+        seen[(method, path)].add(429)
+
+    assert seen == {key: documented[key] for key in successes}
 
 
 @pytest.mark.parametrize("path", ["/cadres", "/organisations", "/teachers", "/topics"])
