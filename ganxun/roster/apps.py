@@ -8,13 +8,23 @@ class RosterConfig(AppConfig):
 
     def ready(self) -> None:
         from ganxun.access import scope
-        from ganxun.roster.models import Enrollment, TrainingCall, UnitQuota
+        from ganxun.classes.services import register_capacity_guard
+        from ganxun.roster import hooks
+        from ganxun.roster.models import Enrollment, NamedCadre, QuotaChange, TrainingCall, UnitQuota
 
-        # A call is seen along its class's paths; a unit's quota and its enrollments also along
-        # the unit (the liaison's scope). An enrollment keeps the unit that nominated the cadre,
-        # so a later transfer does not move the record out of that liaison's view.
-        scope.register(TrainingCall, paths=("training_class__institution__path", "training_class__organiser__path"))
+        # A call is seen along its class's paths (the org department, the institution, leaders)
+        # and along the units it gives a quota to or names cadres of (the liaisons); the
+        # selectors keep drafts to the class's side. A unit's quota and its enrollments are also
+        # seen along the unit (the liaison's scope). An enrollment keeps the unit that nominated
+        # the cadre, so a later transfer does not move the record out of that liaison's view.
+        scope.register(TrainingCall, paths=("training_class__institution__path", "training_class__organiser__path",
+                                            "quotas__unit__path", "named__unit__path"))
         scope.register(UnitQuota, paths=("unit__path", "call__training_class__institution__path",
                                          "call__training_class__organiser__path"))
+        scope.register(QuotaChange, paths=("unit__path", "call__training_class__institution__path",
+                                           "call__training_class__organiser__path"))
+        scope.register(NamedCadre, paths=("unit__path", "call__training_class__institution__path",
+                                          "call__training_class__organiser__path"))
         scope.register(Enrollment, paths=("unit__path", "training_class__institution__path",
                                           "training_class__organiser__path"), owner="cadre__person__account")
+        register_capacity_guard(hooks.capacity_below_roster_reason)

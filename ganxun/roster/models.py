@@ -12,6 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ganxun.org.models import Category
+from ganxun.people.choices import Rank
+
 
 class CallMode(models.TextChoices):
     QUOTA = "quota", "按名额调训"
@@ -36,6 +39,14 @@ class TrainingCall(models.Model):
     repeat_years = models.PositiveSmallIntegerField("重复培训判定年限", default=3)
     professional_classes = models.PositiveSmallIntegerField("培训专业户判定（近12个月班次数超过）", default=3)
     untrained_years = models.PositiveSmallIntegerField("长期未参训判定年限", default=3)
+    # Who is called: people.choices.Rank and org.models.Category values (empty = no restriction);
+    # defaulted from the class's plan item when the class came from the annual plan.
+    target_ranks = models.JSONField("调训对象职级", default=list, blank=True)
+    target_categories = models.JSONField("调训对象类别", default=list, blank=True)
+    # The org department that issues the notice (set at issue: the org department of the
+    # issuer's region, or the region itself when it has none in the tree).
+    issuer = models.ForeignKey("org.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name="发文单位")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
     issued_at = models.DateTimeField(null=True, blank=True)
@@ -49,6 +60,20 @@ class TrainingCall(models.Model):
 
     def __str__(self) -> str:
         return f"调训：{self.training_class}"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == CallStatus.ISSUED
+
+    @property
+    def ranks_display(self) -> str:
+        labels = dict(Rank.choices)
+        return "、".join(labels.get(v, v) for v in self.target_ranks)
+
+    @property
+    def categories_display(self) -> str:
+        labels = dict(Category.choices)
+        return "、".join(labels.get(v, v) for v in self.target_categories)
 
 
 class UnitQuota(models.Model):
@@ -65,6 +90,57 @@ class UnitQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} × {self.seats}"
+
+    @property
+    def remaining(self) -> int | None:
+        """Seats left, when the query annotated `used` (live enrollments)."""
+        used = getattr(self, "used", None)
+        return None if used is None else max(self.seats - used, 0)
+
+
+class QuotaChange(models.Model):
+    """A change of a unit's quota after the notice was issued (名额调整), kept for the record."""
+
+    call = models.ForeignKey(TrainingCall, on_delete=models.CASCADE, related_name="quota_changes",
+                             verbose_name="调训")
+    unit = models.ForeignKey("org.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="单位")
+    seats_before = models.PositiveIntegerField("调整前名额")
+    seats_after = models.PositiveIntegerField("调整后名额")
+    note_before = models.CharField("调整前说明", max_length=200, blank=True)
+    note_after = models.CharField("调整后说明", max_length=200, blank=True)
+    reason = models.CharField("调整理由", max_length=300)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "名额调整记录"
+        ordering = ["call_id", "-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.seats_before} → {self.seats_after}"
+
+
+class NamedCadre(models.Model):
+    """A cadre named by the org department in a named call (实名调训), as the notice lists them.
+
+    The list is edited while the call is a draft; on issue every named cadre becomes an
+    approved enrollment. Cadres named after the issue are enrolled at once.
+    """
+
+    call = models.ForeignKey(TrainingCall, on_delete=models.CASCADE, related_name="named", verbose_name="调训")
+    cadre = models.ForeignKey("people.Cadre", on_delete=models.PROTECT, related_name="+", verbose_name="干部")
+    # The cadre's unit when named (the notice's list, and a liaison's view of the call).
+    unit = models.ForeignKey("org.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="单位")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "实名调训人员"
+        ordering = ["call_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["call", "cadre"], name="named_cadre_once_per_call")]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}:{self.cadre_id}"
 
 
 class EnrollmentStatus(models.TextChoices):
