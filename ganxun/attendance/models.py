@@ -40,6 +40,7 @@ class AttendanceRecord(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     ip = models.CharField(max_length=45, blank=True)
+    checkout_ip = models.CharField(max_length=45, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -80,3 +81,34 @@ class LeaveRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id} {self.hours}h {self.status}"
+
+
+class WithdrawalDecision(models.TextChoices):
+    WITHDRAW = "withdraw", "予以退学"
+    KEEP = "keep", "保留学籍"
+
+
+class WithdrawalReview(models.Model):
+    """The org department's decision on a cadre flagged by the 1/7 rule (条例 Art. 15).
+
+    The hours are those at the time of the decision: a kept cadre is flagged again only
+    when more time away accrues (away_hours grows past the figure recorded here).
+    """
+
+    enrollment = models.ForeignKey("roster.Enrollment", on_delete=models.PROTECT, related_name="withdrawal_reviews",
+                                   verbose_name="学员")
+    decision = models.CharField("处理结果", max_length=10, choices=WithdrawalDecision.choices)
+    note = models.CharField("理由", max_length=300)
+    leave_hours = models.DecimalField("请假学时", max_digits=6, decimal_places=1)
+    absence_hours = models.DecimalField("缺课学时", max_digits=6, decimal_places=1)
+    away_hours = models.DecimalField("合计学时", max_digits=6, decimal_places=1)
+    limit_hours = models.DecimalField("限额学时", max_digits=7, decimal_places=2)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "退学审核"
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} {self.decision}"
