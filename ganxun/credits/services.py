@@ -1,4 +1,5 @@
-"""Writes of the credit-hour ledger: postings in bulk, idempotent by `source_ref`.
+"""Writes of the credit-hour ledger: postings in bulk, idempotent by `source_ref`, and
+corrections (a reversal entry, optionally followed by a corrected posting — never an edit).
 
 Every process that earns hours — closing a class, completing an online course, recognising
 hours from another platform — hands its postings to `credit_post_many`. A posting whose
@@ -16,8 +17,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from ganxun.access import scope
 from ganxun.audit.services import audit_record
-from ganxun.core.errors import DomainError
+from ganxun.core.errors import Conflict, DomainError
 from ganxun.credits.models import CreditMode, CreditRecord
 
 HOURS_STEP = Decimal("0.01")
@@ -92,3 +94,65 @@ def credit_post_many(*, actor, postings: list[Posting], action: str = "credits.p
                      detail={"written": len(records), "skipped": len(postings) - len(records),
                              "hours": str(sum((h for _, h in fresh), Decimal("0")))})
     return records
+
+
+@dataclass(frozen=True)
+class Correction:
+    reversal: CreditRecord
+    replacement: CreditRecord | None
+
+
+MAX_HOURS = Decimal("9999.99")
+
+
+@transaction.atomic
+def credit_correct(*, actor, record: CreditRecord, reason: str, new_hours: Decimal | None = None,
+                   new_earned_on: dt.date | None = None, request=None) -> Correction:
+    """Correct a ledger entry (org department, `credits.correct`, cadre in scope): never an edit.
+
+    Appends a reversal (negative hours, `reverses` → the original, same date, type, topics and
+    source) and, when `new_hours` is given, a corrected posting (the original's attributes with
+    the new hours and date). An entry is reversed at most once (a second attempt is refused;
+    the database's one-to-one `reverses` refuses it too), and a reversal itself cannot be
+    reversed — correct the replacement instead. Audited.
+    """
+    scope.require(actor, "credits.correct")
+    original = (CreditRecord.objects.select_for_update().select_related("cadre__unit")
+                .get(pk=record.pk))
+    scope.require_within(actor, original.cadre.unit, message="该干部不在您的管理范围内。")
+    if original.reverses_id is not None:
+        raise DomainError("这是一条冲销记录，不能再冲销；如需调整，请更正相应的记录。", code="is_reversal")
+    if CreditRecord.objects.filter(reverses=original).exists():
+        raise Conflict("该记录已冲销过，不能重复冲销。", code="already_reversed")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写更正原因。", field="reason")
+    if len(reason) > 300:
+        raise DomainError("更正原因不能超过 300 字。", field="reason")
+    hours = None
+    if new_hours is not None:
+        hours = Decimal(new_hours).quantize(HOURS_STEP)
+        if hours <= 0 or hours > MAX_HOURS:
+            raise DomainError("更正后的学时应大于 0（不超过 9999.99）；如应全部取消，只冲销即可。", field="new_hours")
+        if hours == original.hours and (new_earned_on is None or new_earned_on == original.earned_on):
+            raise DomainError("更正后的学时和日期与原记录相同，无需更正。", field="new_hours")
+    elif new_earned_on is not None:
+        raise DomainError("更改日期时请同时填写更正后的学时。", field="new_hours")
+    topic_ids = list(original.topics.values_list("pk", flat=True))
+    common = {"cadre_id": original.cadre_id, "mode": original.mode, "training_type": original.training_type,
+              "off_job": original.off_job, "source_class_id": original.source_class_id,
+              "source_session_id": original.source_session_id, "source_name": original.source_name,
+              "note": reason, "created_by": actor if getattr(actor, "pk", None) else None}
+    reversal = CreditRecord.objects.create(hours=-original.hours, earned_on=original.earned_on,
+                                           source_ref=f"reversal:{original.pk}", reverses=original, **common)
+    reversal.topics.set(topic_ids)
+    replacement = None
+    if hours is not None:
+        replacement = CreditRecord.objects.create(hours=hours, earned_on=new_earned_on or original.earned_on,
+                                                  source_ref=f"correction:{original.pk}", **common)
+        replacement.topics.set(topic_ids)
+    audit_record(action="credits.correct", actor=actor, request=request, target=original,
+                 detail={"cadre": original.cadre_id, "original_hours": str(original.hours),
+                         "reversal": reversal.pk, "replacement": replacement.pk if replacement else None,
+                         "new_hours": str(hours) if hours is not None else None, "reason": reason})
+    return Correction(reversal, replacement)
