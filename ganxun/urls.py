@@ -14,6 +14,7 @@ urlpatterns = [
     path("manage/audit/", include("ganxun.audit.urls")),
     path("", include("ganxun.planning.urls")),
     path("", include("ganxun.classes.urls")),
+    path("", include("ganxun.credits.urls")),
     path("", include("ganxun.roster.urls")),
     path("", include("ganxun.attendance.urls")),
     path("", include("ganxun.logistics.urls")),

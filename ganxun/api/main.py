@@ -62,6 +62,16 @@ api.add_router("", "ganxun.api.me.router")
 api.add_router("", "ganxun.api.organisations.router")
 api.add_router("", "ganxun.api.topics.router")
 api.add_router("", "ganxun.api.people.router")
+api.add_router("", "ganxun.planning.api.router")
+api.add_router("", "ganxun.planning.plan_api.router")
+api.add_router("", "ganxun.classes.api.router")
+api.add_router("", "ganxun.credits.api.router")
+api.add_router("", "ganxun.assessment.api.router")
+api.add_router("", "ganxun.archive.api.router")
+api.add_router("", "ganxun.attendance.api.router")
+api.add_router("", "ganxun.logistics.api.router")
+api.add_router("", "ganxun.roster.api.router")
+api.add_router("", "ganxun.evaluation.api.router")
 
 
 def operations(ninja_api: NinjaAPI = api) -> Iterator[tuple[str, object]]:

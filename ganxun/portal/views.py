@@ -10,10 +10,12 @@ from django.views.decorators.http import require_POST
 
 from ganxun.access.policies import login_required, public, requires
 from ganxun.access.roles import LEARNER_ROLES
+from ganxun.archive.selectors import archive_of, hours_this_year
 from ganxun.audit.models import AuditEntry
 from ganxun.core.errors import NotFound
 from ganxun.people.selectors import cadre_of_self, career_events_for
 from ganxun.portal.selectors import dashboard_for
+from ganxun.roster.selectors import own_classes
 
 
 @public
@@ -44,14 +46,17 @@ def _own_cadre(request):
 @requires("self.view")
 def learn_home_view(request):
     cadre = _own_cadre(request)
-    return render(request, "portal/learn_home.html", {"cadre": cadre})
+    return render(request, "portal/learn_home.html", {
+        "cadre": cadre, "my_classes": own_classes(request.user) if cadre else None,
+        "year_hours": hours_this_year(request.user, cadre) if cadre else None})
 
 
 @requires("self.view")
 def learn_profile_view(request):
     cadre = _own_cadre(request)
     events = career_events_for(request.user, cadre) if cadre else []
-    return render(request, "portal/learn_profile.html", {"cadre": cadre, "events": events})
+    return render(request, "portal/learn_profile.html", {
+        "cadre": cadre, "events": events, "archive": archive_of(request.user, cadre) if cadre else None})
 
 
 @require_POST
