@@ -19,6 +19,9 @@ from ganxun.access.services import SESSION_LAST_SEEN_KEY, SESSION_ROLE_KEY
 class AccessMiddleware:
     # Paths a logged-in account with a pending password change may still use.
     PASSWORD_CHANGE_EXEMPT = ("access:password_change", "access:logout")
+    # "Last seen" is written into the session at most this often: the idle timeout keeps a
+    # minute's precision, and most requests no longer end with an UPDATE of the session row.
+    LAST_SEEN_RESOLUTION = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,7 +39,8 @@ class AccessMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect(f"{reverse('access:login')}?next={request.get_full_path()}")
-            request.session[SESSION_LAST_SEEN_KEY] = now
+            if last_seen is None or now - last_seen >= self.LAST_SEEN_RESOLUTION:
+                request.session[SESSION_LAST_SEEN_KEY] = now
             request.active_role = self._active_role(request)
             user.active_role = request.active_role
         return self.get_response(request)

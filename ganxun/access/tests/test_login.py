@@ -221,3 +221,19 @@ def test_wrong_second_factor_codes_count_towards_the_lockout(cast):
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert client.get("/").status_code == 302  # still not logged in
     assert AuditEntry.objects.filter(action="auth.totp", result="failure").count() == 5
+
+
+def test_last_seen_is_written_at_most_once_a_minute(cast):
+    client = Client()
+    _login(client, "alice")
+    session = client.session
+    seen = timezone.now().timestamp() - 30
+    session[services.SESSION_LAST_SEEN_KEY] = seen
+    session.save()
+    assert client.get("/").status_code == 200
+    assert client.session[services.SESSION_LAST_SEEN_KEY] == seen  # 30 s ago: not rewritten
+    session = client.session
+    session[services.SESSION_LAST_SEEN_KEY] = seen - 60
+    session.save()
+    assert client.get("/").status_code == 200
+    assert client.session[services.SESSION_LAST_SEEN_KEY] > seen  # 90 s ago: refreshed
