@@ -27,20 +27,12 @@ from ganxun.classes.selectors import class_get_for
 from ganxun.core.errors import Conflict, DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
 from ganxun.core.pdf import pdf_response, render_pdf
+from ganxun.core.views import forbidden, or_404
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
-def _forbidden(request):
-    return render(request, "errors/403.html", status=403)
-
-
-def _class(request, pk):
-    try:
-        return class_get_for(request.user, pk)
-    except NotFound:
-        raise Http404() from None
 
 
 def _may(request, training_class, permission: str) -> bool:
@@ -70,11 +62,11 @@ def _download(content, filename: str, content_type: str = XLSX) -> HttpResponse:
 
 @requires("classes.view")
 def table_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not scope.can(request.user, "assessment.view"):
         if scope.can(request.user, "reflections.grade"):
             return redirect("assessment:reflections", pk=training_class.pk)
-        return _forbidden(request)
+        return forbidden(request)
     sheet = selectors.assessment_sheet(training_class)
     return render(request, "assessment/table.html", {
         "training_class": training_class, "sheet": sheet, **_rights(request, training_class),
@@ -84,11 +76,11 @@ def table_view(request, pk):
 
 @requires("classes.view")
 def export_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     try:
         download = assessment_export(actor=request.user, training_class=training_class, request=request)
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except NotFound:
         raise Http404() from None
     return _download(download.content, download.filename)
@@ -96,13 +88,13 @@ def export_view(request, pk):
 
 @requires("classes.view")
 def rule_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not scope.can(request.user, "assessment.view"):
-        return _forbidden(request)
+        return forbidden(request)
     rule = selectors.rule_of(training_class)
     can_manage = _may(request, training_class, "assessment.manage") and not training_class.is_locked
     if request.method == "POST" and not can_manage:
-        return _forbidden(request)
+        return forbidden(request)
     initial = {name: getattr(rule, name) for name in (
         "min_attendance_rate", "exam_policy", "exam_full_mark", "exam_pass_mark", "reflection_required",
         "reflection_min_length", "reflection_min_grade")}
@@ -112,7 +104,7 @@ def rule_view(request, pk):
             services.rule_update(actor=request.user, training_class=training_class, data=form.service_data(),
                                  request=request)
         except (Forbidden, NotFound):
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -150,9 +142,9 @@ def _exam_page(request, training_class, *, posted=None, errors=None, upload_form
 
 @requires("classes.view")
 def exam_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not _may(request, training_class, "assessment.manage"):
-        return _forbidden(request)
+        return forbidden(request)
     if request.method != "POST":
         return _exam_page(request, training_class)
     scores = {}
@@ -166,7 +158,7 @@ def exam_view(request, pk):
         changed = services.exam_scores_save(actor=request.user, training_class=training_class, scores=scores,
                                             request=request)
     except (Forbidden, NotFound):
-        return _forbidden(request)
+        return forbidden(request)
     except services.InvalidInput as exc:
         messages.error(request, f"有 {len(exc.errors)} 个成绩有误，均未保存，请修改后重新提交。")
         return _exam_page(request, training_class, posted=request.POST,
@@ -180,11 +172,11 @@ def exam_view(request, pk):
 
 @requires("classes.view")
 def exam_template_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     try:
         download = exam_score_template(actor=request.user, training_class=training_class)
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except NotFound:
         raise Http404() from None
     return _download(download.content, download.filename)
@@ -193,9 +185,9 @@ def exam_template_view(request, pk):
 @require_POST
 @requires("classes.view")
 def exam_upload_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not _may(request, training_class, "assessment.manage"):
-        return _forbidden(request)
+        return forbidden(request)
     form = ScoreUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _exam_page(request, training_class, upload_form=form, status=400)
@@ -208,7 +200,7 @@ def exam_upload_view(request, pk):
         changed = services.exam_scores_import(actor=request.user, training_class=training_class, rows=rows,
                                               request=request)
     except (Forbidden, NotFound):
-        return _forbidden(request)
+        return forbidden(request)
     except services.InvalidInput as exc:
         for error in exc.errors:
             form.add_error("file", error.message)
@@ -228,9 +220,9 @@ def _may_read_reflections(request, training_class) -> bool:
 
 @requires("classes.view")
 def reflections_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not _may_read_reflections(request, training_class):
-        return _forbidden(request)
+        return forbidden(request)
     reflections = selectors.reflections_of(training_class)
     enrolled = selectors.assessed_enrollments(training_class).count()
     return render(request, "assessment/reflections.html", {
@@ -242,23 +234,23 @@ def reflections_view(request, pk):
 
 @requires("classes.view")
 def reflection_view(request, pk, reflection_pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not _may_read_reflections(request, training_class):
-        return _forbidden(request)
+        return forbidden(request)
     try:
         reflection = selectors.reflection_get(training_class, reflection_pk)
     except NotFound:
         raise Http404() from None
     can_grade = _may(request, training_class, "reflections.grade") and not training_class.is_locked
     if request.method == "POST" and not can_grade:
-        return _forbidden(request)
+        return forbidden(request)
     form = GradeForm(request.POST or None, initial={"grade": reflection.grade, "comment": reflection.comment})
     if request.method == "POST" and form.is_valid():
         try:
             services.reflection_grade(actor=request.user, reflection=reflection, grade=form.cleaned_data["grade"],
                                       comment=form.cleaned_data["comment"], request=request)
         except (Forbidden, NotFound):
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -277,12 +269,12 @@ def reflection_view(request, pk, reflection_pk):
 
 @requires("classes.view")
 def discipline_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not scope.can(request.user, "assessment.view"):
-        return _forbidden(request)
+        return forbidden(request)
     can_manage = _may(request, training_class, "assessment.manage") and not training_class.is_locked
     if request.method == "POST" and not can_manage:
-        return _forbidden(request)
+        return forbidden(request)
     enrollments = list(selectors.assessed_enrollments(training_class))
     form = DisciplineForm(request.POST or None, enrollments=enrollments,
                           initial={"date": timezone.localdate(), "severity": "minor"})
@@ -293,7 +285,7 @@ def discipline_view(request, pk):
             services.discipline_add(actor=request.user, training_class=training_class, enrollment=enrollment,
                                     date=data["date"], text=data["text"], severity=data["severity"], request=request)
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         except NotFound:
             form.add_error("enrollment", "该学员不在本班名单中。")
         except DomainError as exc:
@@ -310,18 +302,18 @@ def discipline_view(request, pk):
 @require_POST
 @requires("classes.view")
 def discipline_withdraw_view(request, pk, note_pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     try:
         note = selectors.discipline_note_get(training_class, note_pk)
     except NotFound:
         raise Http404() from None
     if not _may(request, training_class, "assessment.manage"):
-        return _forbidden(request)
+        return forbidden(request)
     try:
         services.discipline_withdraw(actor=request.user, note=note, reason=request.POST.get("reason", ""),
                                      request=request)
     except (Forbidden, NotFound):
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -333,14 +325,14 @@ def discipline_withdraw_view(request, pk, note_pk):
 
 @requires("classes.view")
 def close_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not _may(request, training_class, "classes.close"):
-        return _forbidden(request)
+        return forbidden(request)
     if request.method == "POST":
         try:
             outcome = services.class_close(actor=request.user, training_class=training_class, request=request)
         except (Forbidden, NotFound):
-            return _forbidden(request)
+            return forbidden(request)
         except Conflict as exc:
             messages.info(request, exc.message)
             return redirect("assessment:table", pk=training_class.pk)
@@ -375,18 +367,18 @@ def _certificates_response(request, training_class, results, filename: str):
 
 @requires("classes.view")
 def certificates_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not scope.can(request.user, "assessment.view"):
-        return _forbidden(request)
+        return forbidden(request)
     results = selectors.completed_results(training_class)
     return _certificates_response(request, training_class, results, f"结业证书-{training_class.title}.pdf")
 
 
 @requires("classes.view")
 def certificate_view(request, pk, enrollment_pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not scope.can(request.user, "assessment.view"):
-        return _forbidden(request)
+        return forbidden(request)
     results = [r for r in selectors.completed_results(training_class) if str(r.enrollment_id) == str(enrollment_pk)]
     name = results[0].cadre.person.name if results else ""
     return _certificates_response(request, training_class, results, f"结业证书-{name}.pdf")

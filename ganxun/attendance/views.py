@@ -39,18 +39,8 @@ from ganxun.classes.models import Session
 from ganxun.classes.selectors import class_credit_hours, class_get_for
 from ganxun.core.errors import DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
+from ganxun.core.views import forbidden, or_404
 from ganxun.roster.models import Enrollment
-
-
-def _forbidden(request):
-    return render(request, "errors/403.html", status=403)
-
-
-def _class(request, pk):
-    try:
-        return class_get_for(request.user, pk)
-    except NotFound:
-        raise Http404() from None
 
 
 def _session(training_class, pk) -> Session:
@@ -62,7 +52,7 @@ def _session(training_class, pk) -> Session:
 
 def _runner_session(request, pk, session_pk, permission="attendance.manage"):
     """(class, session) for the check-in screen and its parts; None when the role may not run it."""
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     session = _session(training_class, session_pk)
     if not selectors.can_run_class(request.user, training_class, permission):
         return training_class, None
@@ -73,7 +63,7 @@ def _runner_session(request, pk, session_pk, permission="attendance.manage"):
 
 @requires("attendance.view")
 def class_attendance_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     sessions, rows = selectors.class_overview(training_class)
     pending = selectors.leave_list_for(request.user, training_class=training_class,
                                        status=LeaveStatus.PENDING).count()
@@ -89,7 +79,7 @@ def class_attendance_view(request, pk):
 
 @requires("attendance.view")
 def class_attendance_export_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     download = exports.attendance_export(actor=request.user, training_class=training_class, request=request)
     return FileResponse(download.content, as_attachment=True, filename=download.filename,
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -121,7 +111,7 @@ def _roll_context(training_class, session) -> dict:
 def session_screen_view(request, pk, session_pk):
     training_class, session = _runner_session(request, pk, session_pk)
     if session is None:
-        return _forbidden(request)
+        return forbidden(request)
     purpose = _purpose(request, session)
     roll = selectors.session_roll(session)
     form = CorrectionForm(roster=[row.enrollment for row in roll.rows])
@@ -136,7 +126,7 @@ def session_qr_view(request, pk, session_pk):
     """The QR part of the screen; htmx fetches it again when the token rotates."""
     training_class, session = _runner_session(request, pk, session_pk)
     if session is None:
-        return _forbidden(request)
+        return forbidden(request)
     return render(request, "attendance/_qr.html", _qr_context(request, training_class, session,
                                                                _purpose(request, session)))
 
@@ -146,7 +136,7 @@ def session_roll_view(request, pk, session_pk):
     """The live list part of the screen; htmx polls it every few seconds."""
     training_class, session = _runner_session(request, pk, session_pk)
     if session is None:
-        return _forbidden(request)
+        return forbidden(request)
     return render(request, "attendance/_roll.html", _roll_context(training_class, session))
 
 
@@ -155,7 +145,7 @@ def session_roll_view(request, pk, session_pk):
 def session_correct_view(request, pk, session_pk):
     training_class, session = _runner_session(request, pk, session_pk)
     if session is None:
-        return _forbidden(request)
+        return forbidden(request)
     roll = selectors.session_roll(session)
     form = CorrectionForm(request.POST, roster=[row.enrollment for row in roll.rows])
     if form.is_valid():
@@ -165,7 +155,7 @@ def session_correct_view(request, pk, session_pk):
                                         status=form.cleaned_data["status"], reason=form.cleaned_data["reason"],
                                         request=request)
         except (Forbidden, NotFound):
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -182,7 +172,7 @@ def session_correct_view(request, pk, session_pk):
 
 @requires("attendance.view")
 def leave_list_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     status = request.GET.get("status", "")
     if status not in LeaveStatus.values:
         status = ""
@@ -197,7 +187,7 @@ def leave_list_view(request, pk):
 @require_POST
 @requires("attendance.view")
 def leave_decide_view(request, pk, leave_pk):
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     try:
         leave = selectors.leave_get_for(request.user, leave_pk)
     except NotFound:
@@ -205,7 +195,7 @@ def leave_decide_view(request, pk, leave_pk):
     if leave.enrollment.training_class_id != training_class.pk:
         raise Http404()
     if not selectors.can_run_class(request.user, training_class, "leave.approve"):
-        return _forbidden(request)
+        return forbidden(request)
     form = LeaveDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择批准或不批准。")
@@ -215,7 +205,7 @@ def leave_decide_view(request, pk, leave_pk):
                                            approve=form.cleaned_data["decision"] == "approve",
                                            note=form.cleaned_data["note"], request=request)
         except (Forbidden, NotFound):
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -250,7 +240,7 @@ def withdrawal_decide_view(request, enrollment_pk):
                                             decision=form.cleaned_data["decision"], note=form.cleaned_data["note"],
                                             request=request)
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except NotFound:
         raise Http404() from None
     except DomainError as exc:
@@ -273,8 +263,8 @@ def learn_checkin_view(request):
         except DomainError as exc:
             return render(request, "attendance/learn_checkin.html", {"refused": exc.message, "code": exc.code},
                           status=400)
-        enrollment = Enrollment.objects.filter(pk=result.record.enrollment_id).first()
-        return render(request, "attendance/learn_checkin.html", {"result": result, "enrollment": enrollment})
+        return render(request, "attendance/learn_checkin.html",
+                      {"result": result, "enrollment_id": result.record.enrollment_id})
     token = request.GET.get("t", "").strip()
     if not token:
         return render(request, "attendance/learn_checkin.html", {"scanner": True})

@@ -21,20 +21,12 @@ from ganxun.classes.forms import ClassFilterForm, ClassForm, RoomForm, SessionFo
 from ganxun.classes.models import ClassStatus, Slot
 from ganxun.core.errors import DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
+from ganxun.core.views import forbidden, or_404
 from ganxun.topics.selectors import topic_list
 
 PAGE_SIZE = 20
 
 
-def _forbidden(request):
-    return render(request, "errors/403.html", status=403)
-
-
-def _class(request, pk):
-    try:
-        return selectors.class_get_for(request.user, pk)
-    except NotFound:
-        raise Http404() from None
 
 
 def _session(request, training_class, pk):
@@ -97,7 +89,7 @@ def class_create_view(request):
         try:
             saved = _save_class(request, form)
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         if saved is not None:
             messages.success(request, f"已创建班次“{saved.title}”。")
             return redirect("classes:detail", pk=saved.pk)
@@ -106,13 +98,13 @@ def class_create_view(request):
 
 @requires("classes.manage")
 def class_edit_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.class_get_for, request.user, pk)
     form = _class_form(request, training_class)
     if request.method == "POST" and form.is_valid():
         try:
             saved = _save_class(request, form, training_class)
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         if saved is not None:
             messages.success(request, "已保存。")
             return redirect("classes:detail", pk=saved.pk)
@@ -121,7 +113,7 @@ def class_edit_view(request, pk):
 
 @requires("classes.view")
 def class_detail_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.class_get_for, request.user, pk)
     sessions = selectors.sessions_of(training_class)
     transitions = services.class_allowed_transitions(training_class)
     return render(request, "classes/class_detail.html", {
@@ -137,12 +129,12 @@ def class_detail_view(request, pk):
 @require_POST
 @requires("classes.manage")
 def class_transition_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.class_get_for, request.user, pk)
     try:
         saved = services.class_transition(actor=request.user, training_class=training_class,
                                           to=request.POST.get("to", ""), request=request)
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except NotFound:
         raise Http404() from None
     except DomainError as exc:
@@ -202,7 +194,7 @@ def _timetable(request, training_class, form, status=200):
 
 @requires("classes.view")
 def timetable_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.class_get_for, request.user, pk)
     form = _session_form(request, training_class) if scope.can(request.user, "timetable.manage") else None
     return _timetable(request, training_class, form)
 
@@ -212,15 +204,15 @@ def timetable_view(request, pk):
 @require_POST
 @requires("classes.view")
 def session_add_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.class_get_for, request.user, pk)
     if not scope.can(request.user, "timetable.manage"):
-        return _forbidden(request)
+        return forbidden(request)
     form = _session_form(request, training_class)
     if form.is_valid():
         try:
             saved = _save_session(request, form, training_class)
         except (Forbidden, NotFound):
-            return _forbidden(request)
+            return forbidden(request)
         if saved is not None:
             messages.success(request, f"已添加“{saved.title}”。")
             return redirect("classes:timetable", pk=training_class.pk)
@@ -229,16 +221,16 @@ def session_add_view(request, pk):
 
 @requires("classes.view")
 def session_edit_view(request, pk, session_pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.class_get_for, request.user, pk)
     session = _session(request, training_class, session_pk)
     if not scope.can(request.user, "timetable.manage"):
-        return _forbidden(request)
+        return forbidden(request)
     form = _session_form(request, training_class, session)
     if request.method == "POST" and form.is_valid():
         try:
             saved = _save_session(request, form, training_class, session)
         except (Forbidden, NotFound):
-            return _forbidden(request)
+            return forbidden(request)
         if saved is not None:
             messages.success(request, "已保存。")
             return redirect("classes:timetable", pk=training_class.pk)
@@ -249,14 +241,14 @@ def session_edit_view(request, pk, session_pk):
 @require_POST
 @requires("classes.view")
 def session_remove_view(request, pk, session_pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.class_get_for, request.user, pk)
     session = _session(request, training_class, session_pk)
     if not scope.can(request.user, "timetable.manage"):
-        return _forbidden(request)
+        return forbidden(request)
     try:
         services.session_remove(actor=request.user, session=session, request=request)
     except (Forbidden, NotFound):
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -266,7 +258,7 @@ def session_remove_view(request, pk, session_pk):
 
 @requires("classes.view")
 def timetable_print_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.class_get_for, request.user, pk)
     sessions = selectors.sessions_of(training_class)
     return render(request, "classes/timetable_print.html", {
         "training_class": training_class, "sessions": sessions,
@@ -285,7 +277,7 @@ def room_list_view(request):
                                         name=form.cleaned_data["name"], capacity=form.cleaned_data["capacity"],
                                         request=request)
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -310,7 +302,7 @@ def room_edit_view(request, pk):
             services.room_update(actor=request.user, room=room, name=request.POST.get("name", ""),
                                  capacity=_int(request.POST.get("capacity")), request=request)
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

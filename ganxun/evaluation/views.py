@@ -20,6 +20,7 @@ from ganxun.access.policies import login_required, requires
 from ganxun.classes.models import Session, TrainingClass
 from ganxun.core.errors import DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
+from ganxun.core.views import forbidden, or_404
 from ganxun.evaluation import aggregates, rectifications, rules, scores, selectors, services
 from ganxun.evaluation.forms import (
     PeriodFilterForm,
@@ -35,15 +36,6 @@ from ganxun.org.models import Organisation
 PAGE_SIZE = 20
 
 
-def _forbidden(request):
-    return render(request, "errors/403.html", status=403)
-
-
-def _class(request, pk) -> TrainingClass:
-    try:
-        return selectors.evaluation_class_get_for(request.user, pk)
-    except NotFound:
-        raise Http404() from None
 
 
 def _query_without_page(request, name: str = "page") -> str:
@@ -61,7 +53,7 @@ def index_view(request):
                                ("rectification.manage", "evaluation:rectifications")):
         if scope.can(request.user, permission):
             return redirect(target)
-    return _forbidden(request)
+    return forbidden(request)
 
 
 # --- overview and rankings ------------------------------------------------------------------
@@ -127,7 +119,7 @@ def rankings_view(request):
 
 @requires("evaluation.view")
 def class_detail_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.evaluation_class_get_for, request.user, pk)
     settings = rules.settings_of(training_class)
     figures = aggregates.class_figures(TrainingClass.objects.filter(pk=training_class.pk))[training_class.pk]
     rows = selectors.class_session_rows(training_class)
@@ -162,7 +154,7 @@ def class_detail_view(request, pk):
 
 @requires("evaluation.manage")
 def class_settings_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.evaluation_class_get_for, request.user, pk)
     settings = rules.settings_of(training_class)
     initial = {name: getattr(settings, name) for name in (
         "rating_window_days", "followup_after_days", "followup_answer_days", "threshold", "learning_test")}
@@ -172,7 +164,7 @@ def class_settings_view(request, pk):
             services.evaluation_settings_update(actor=request.user, training_class=training_class,
                                                 data=form.cleaned_data, request=request)
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -185,14 +177,14 @@ def class_settings_view(request, pk):
 @require_POST
 @requires("rectification.manage")
 def class_check_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.evaluation_class_get_for, request.user, pk)
     try:
         created = rectifications.rectification_check_class(actor=request.user, training_class=training_class,
                                                            request=request)
     except NotFound:
         raise Http404() from None
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     if created:
         messages.success(request, f"已生成 {len(created)} 个整改项。")
     else:
@@ -225,11 +217,11 @@ def _scores_page(request, training_class, *, form=None, errors=None, grid_errors
 
 @requires("evaluation.view")
 def scores_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.evaluation_class_get_for, request.user, pk)
     if request.method != "POST":
         return _scores_page(request, training_class)
     if not services.may_enter_scores(request.user, training_class):
-        return _forbidden(request)
+        return forbidden(request)
     roster = selectors.roster_of(training_class)
     values, grid_errors = {}, {}
     for enrollment in roster:
@@ -249,7 +241,7 @@ def scores_view(request, pk):
         changed = services.learning_scores_save(actor=request.user, training_class=training_class, scores=values,
                                                 request=request)
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
         return _scores_page(request, training_class, status=400)
@@ -260,21 +252,21 @@ def scores_view(request, pk):
 @require_POST
 @requires("evaluation.view")
 def scores_enable_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.evaluation_class_get_for, request.user, pk)
     try:
         services.learning_test_enable(actor=request.user, training_class=training_class,
                                       enabled=request.POST.get("enabled", "1") == "1", request=request)
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     messages.success(request, "已更新训前训后测试设置。")
     return redirect("evaluation:scores", pk=training_class.pk)
 
 
 @requires("evaluation.view")
 def scores_template_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.evaluation_class_get_for, request.user, pk)
     if not services.may_enter_scores(request.user, training_class):
-        return _forbidden(request)
+        return forbidden(request)
     data = scores.scores_template(training_class, selectors.roster_of(training_class))
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"{training_class.title}-训前训后测试成绩.xlsx"
@@ -285,9 +277,9 @@ def scores_template_view(request, pk):
 @require_POST
 @requires("evaluation.view")
 def scores_upload_view(request, pk):
-    training_class = _class(request, pk)
+    training_class = or_404(selectors.evaluation_class_get_for, request.user, pk)
     if not services.may_enter_scores(request.user, training_class):
-        return _forbidden(request)
+        return forbidden(request)
     form = ScoreUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _scores_page(request, training_class, form=form, status=400)
@@ -299,7 +291,7 @@ def scores_upload_view(request, pk):
         messages.error(request, exc.message)
         return _scores_page(request, training_class, form=form, errors=exc.errors, status=400)
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         add_domain_error(form, exc)
         return _scores_page(request, training_class, form=form, status=400)
@@ -442,7 +434,7 @@ def rectification_create_view(request):
                     description=data["description"], session=session, due_on=data["due_on"], token=data["token"],
                     request=request)
             except Forbidden:
-                return _forbidden(request)
+                return forbidden(request)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
@@ -470,7 +462,7 @@ def rectification_detail_view(request, pk):
         except NotFound:
             raise Http404() from None
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

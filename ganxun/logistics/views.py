@@ -20,6 +20,7 @@ from ganxun.classes.selectors import class_get_for, institution_choices_for
 from ganxun.core.errors import DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
 from ganxun.core.pdf import pdf_response, render_pdf
+from ganxun.core.views import forbidden, or_404
 from ganxun.logistics import exports, lodging_services, rules, selectors, services
 from ganxun.logistics.forms import (
     AssignForm,
@@ -41,22 +42,11 @@ from ganxun.logistics.models import EnrollmentLogistics, Meal, RoomGender
 from ganxun.roster.models import Enrollment
 
 
-def _forbidden(request):
-    return render(request, "errors/403.html", status=403)
-
-
-def _class(request, pk):
-    try:
-        return class_get_for(request.user, pk)
-    except NotFound:
-        raise Http404() from None
-
-
 def _managed(request, pk):
     """(class, None) when the actor manages its logistics, else (class, 403 response)."""
-    training_class = _class(request, pk)
+    training_class = or_404(class_get_for, request.user, pk)
     if not can_manage(request.user, training_class):
-        return training_class, _forbidden(request)
+        return training_class, forbidden(request)
     return training_class, None
 
 
@@ -147,7 +137,7 @@ def dining_set_view(request, pk):
                                 meal=form.cleaned_data["meal"], registered=form.cleaned_data["registered"],
                                 request=request)
         except (Forbidden, NotFound):
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             error = exc.message
     if request.htmx:
@@ -173,7 +163,7 @@ def diet_edit_view(request, pk, enrollment_pk):
         try:
             services.dietary_update(actor=request.user, enrollment=enrollment, request=request, **form.cleaned_data)
         except (Forbidden, NotFound):
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -231,7 +221,7 @@ def _lodging_write(request, pk, action):
     except Http404:
         raise
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -333,7 +323,7 @@ def rooms_view(request):
                 messages.success(request, f"已添加 {len(rooms)} 间房间。")
                 return redirect("logistics:rooms")
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         except NotFound:
             raise Http404() from None
         except DomainError as exc:
@@ -366,7 +356,7 @@ def room_edit_view(request, pk):
                 actor=request.user, room=room, building=post.get("building", ""), number=post.get("number", ""),
                 beds=post.get("beds"), gender=post.get("gender", ""), note=post.get("note", ""), request=request)
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

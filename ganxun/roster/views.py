@@ -23,6 +23,7 @@ from ganxun.classes.selectors import class_credit_hours, sessions_of
 from ganxun.core.errors import DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
 from ganxun.core.pdf import pdf_response
+from ganxun.core.views import forbidden, or_404
 from ganxun.people.selectors import cadre_get_for
 from ganxun.roster import documents, selectors, services
 from ganxun.roster.forms import CadrePickForm, CallForm, QuotaForm, RejectForm, ReviewFilterForm, SubstituteForm
@@ -33,15 +34,6 @@ from ganxun.roster.warnings import WARNING_LABELS
 PAGE_SIZE = 20
 
 
-def _forbidden(request):
-    return render(request, "errors/403.html", status=403)
-
-
-def _get(fn, *args):
-    try:
-        return fn(*args)
-    except NotFound:
-        raise Http404() from None
 
 
 def _query_without_page(request) -> str:
@@ -74,7 +66,7 @@ def call_list_view(request):
 def call_view(request, class_pk):
     """The call of a class: its fields, quotas (used / remaining), the named list, the record of
     quota changes and the actions the actor may take."""
-    training_class = _get(selectors.roster_class_get_for, request.user, class_pk)
+    training_class = or_404(selectors.roster_class_get_for, request.user, class_pk)
     call = selectors.call_of_class(request.user, training_class)
     may_call = services.may_call_for(request.user, training_class)
     if call is None and not may_call:
@@ -106,7 +98,7 @@ def _call_initial(call=None, plan_targets=None) -> dict:
 
 @requires("roster.call")
 def call_create_view(request, class_pk):
-    training_class = _get(selectors.roster_class_get_for, request.user, class_pk)
+    training_class = or_404(selectors.roster_class_get_for, request.user, class_pk)
     if not services.may_call_for(request.user, training_class):
         raise Http404()
     existing = selectors.call_of_class(request.user, training_class)
@@ -118,7 +110,7 @@ def call_create_view(request, class_pk):
             services.call_create(actor=request.user, training_class=training_class, data=form.service_data(),
                                  request=request)
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         except NotFound:
             raise Http404() from None
         except DomainError as exc:
@@ -134,7 +126,7 @@ def call_create_view(request, class_pk):
 
 @requires("roster.call")
 def call_edit_view(request, pk):
-    call = _get(selectors.call_get_for, request.user, pk)
+    call = or_404(selectors.call_get_for, request.user, pk)
     training_class = call.training_class
     if not services.may_call_for(request.user, training_class):
         raise Http404()
@@ -143,7 +135,7 @@ def call_edit_view(request, pk):
         try:
             services.call_update(actor=request.user, call=call, data=form.service_data(), request=request)
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -156,13 +148,13 @@ def call_edit_view(request, pk):
 @require_POST
 @requires("roster.call")
 def call_issue_view(request, pk):
-    call = _get(selectors.call_get_for, request.user, pk)
+    call = or_404(selectors.call_get_for, request.user, pk)
     try:
         services.call_issue(actor=request.user, call=call, request=request)
     except NotFound:
         raise Http404() from None
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -172,7 +164,7 @@ def call_issue_view(request, pk):
 
 @requires("roster.view")
 def notice_view(request, pk):
-    call = _get(selectors.call_get_for, request.user, pk)
+    call = or_404(selectors.call_get_for, request.user, pk)
     if not call.is_issued and not services.may_call_for(request.user, call.training_class):
         raise Http404()
     return pdf_response(documents.notice_pdf(call), documents.notice_filename(call))
@@ -181,7 +173,7 @@ def notice_view(request, pk):
 @require_POST
 @requires("roster.call")
 def quota_save_view(request, pk):
-    call = _get(selectors.call_get_for, request.user, pk)
+    call = or_404(selectors.call_get_for, request.user, pk)
     form = QuotaForm(request.POST, units=selectors.unit_choices_for(request.user), issued=call.is_issued,
                      prefix="quota")
     if not form.is_valid():
@@ -196,7 +188,7 @@ def quota_save_view(request, pk):
     except NotFound:
         raise Http404() from None
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -210,7 +202,7 @@ def quota_save_view(request, pk):
 @requires("roster.call")
 def named_view(request, pk):
     """The named call's picker: serving cadres of the actor's subtree by name, 20 a page."""
-    call = _get(selectors.call_get_for, request.user, pk)
+    call = or_404(selectors.call_get_for, request.user, pk)
     if not services.may_call_for(request.user, call.training_class):
         raise Http404()
     if request.method == "POST":
@@ -222,7 +214,7 @@ def named_view(request, pk):
             except NotFound:
                 messages.error(request, "未找到该干部。")
             except Forbidden:
-                return _forbidden(request)
+                return forbidden(request)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -241,14 +233,14 @@ def named_view(request, pk):
 @require_POST
 @requires("roster.call")
 def named_remove_view(request, pk, cadre_pk):
-    call = _get(selectors.call_get_for, request.user, pk)
-    cadre = _get(cadre_get_for, request.user, cadre_pk)
+    call = or_404(selectors.call_get_for, request.user, pk)
+    cadre = or_404(cadre_get_for, request.user, cadre_pk)
     try:
         services.call_unname_cadre(actor=request.user, call=call, cadre=cadre, request=request)
     except NotFound:
         raise Http404() from None
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -270,7 +262,7 @@ def quota_list_view(request):
 def nominate_view(request, pk):
     """One quota: its nominations and the picker of the unit's cadres (name filter, 20 a page;
     the list part is refreshed by htmx as the liaison types)."""
-    quota = _get(selectors.quota_get_for, request.user, pk)
+    quota = or_404(selectors.quota_get_for, request.user, pk)
     if request.method == "POST":
         form = CadrePickForm(request.POST)
         if form.is_valid():
@@ -280,7 +272,7 @@ def nominate_view(request, pk):
             except NotFound:
                 messages.error(request, "未找到该干部。")
             except Forbidden:
-                return _forbidden(request)
+                return forbidden(request)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -306,13 +298,13 @@ def nominate_view(request, pk):
 @require_POST
 @requires("roster.nominate")
 def withdraw_view(request, pk):
-    enrollment = _get(selectors.enrollment_get_for, request.user, pk)
+    enrollment = or_404(selectors.enrollment_get_for, request.user, pk)
     try:
         services.enrollment_withdraw(actor=request.user, enrollment=enrollment, request=request)
     except NotFound:
         raise Http404() from None
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -325,7 +317,7 @@ def withdraw_view(request, pk):
 # --- review (org department) ------------------------------------------------------------------
 
 def _review_class(request, class_pk):
-    training_class = _get(selectors.roster_class_get_for, request.user, class_pk)
+    training_class = or_404(selectors.roster_class_get_for, request.user, class_pk)
     if not services.may_call_for(request.user, training_class, "roster.review"):
         raise Http404()
     return training_class
@@ -353,13 +345,13 @@ def _back(request, training_class) -> str:
 
 
 def _decide(request, pk, action):
-    enrollment = _get(selectors.enrollment_get_for, request.user, pk)
+    enrollment = or_404(selectors.enrollment_get_for, request.user, pk)
     try:
         message = action(enrollment)
     except NotFound:
         raise Http404() from None
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, f"{enrollment.cadre.person.name}：{exc.message}")
     else:
@@ -389,7 +381,7 @@ def reject_view(request, pk):
 
 @requires("roster.review")
 def substitute_view(request, pk):
-    enrollment = _get(selectors.enrollment_get_for, request.user, pk)
+    enrollment = or_404(selectors.enrollment_get_for, request.user, pk)
     training_class = enrollment.training_class
     if not services.may_call_for(request.user, training_class, "roster.review"):
         raise Http404()
@@ -402,7 +394,7 @@ def substitute_view(request, pk):
         except NotFound:
             form.add_error("cadre", "未找到该干部。")
         except Forbidden:
-            return _forbidden(request)
+            return forbidden(request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -432,7 +424,7 @@ def bulk_approve_view(request, class_pk):
     except NotFound:
         raise Http404() from None
     except Forbidden:
-        return _forbidden(request)
+        return forbidden(request)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -447,7 +439,7 @@ def bulk_approve_view(request, class_pk):
 
 @requires("roster.view")
 def roster_view(request, class_pk):
-    training_class = _get(selectors.roster_class_get_for, request.user, class_pk)
+    training_class = or_404(selectors.roster_class_get_for, request.user, class_pk)
     rows = selectors.roster_for(request.user, training_class)
     return render(request, "roster/roster.html", {
         "training_class": training_class, "rows": rows, "counts": selectors.roster_counts(training_class),
@@ -459,7 +451,7 @@ def roster_view(request, class_pk):
 
 @requires("roster.view")
 def roster_export_view(request, class_pk):
-    training_class = _get(selectors.roster_class_get_for, request.user, class_pk)
+    training_class = or_404(selectors.roster_class_get_for, request.user, class_pk)
     download = documents.roster_export(actor=request.user, training_class=training_class, request=request)
     response = HttpResponse(download.content.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -472,7 +464,7 @@ def roster_export_view(request, class_pk):
 def sign_in_sheet_view(request, class_pk):
     """A printable sign-in sheet: one page per class day with a signature column per slot that
     holds sessions (one column when the timetable is empty)."""
-    training_class = _get(selectors.roster_class_get_for, request.user, class_pk)
+    training_class = or_404(selectors.roster_class_get_for, request.user, class_pk)
     rows = selectors.roster_for(request.user, training_class)
     labels = dict(Slot.choices)
     days: dict = {}
@@ -494,7 +486,7 @@ def learn_list_view(request):
 
 @requires("self.view")
 def learn_class_view(request, class_pk):
-    enrollment = _get(selectors.own_enrollment_for, request.user, class_pk)
+    enrollment = or_404(selectors.own_enrollment_for, request.user, class_pk)
     training_class = enrollment.training_class
     days = selectors.own_timetable(enrollment)
     return render(request, "roster/learn_class.html", {
