@@ -50,7 +50,7 @@ class CheckinOut(Schema):
     checked_out_at: datetime | None
 
 
-class TokenOut(Schema):
+class CheckinTokenOut(Schema):
     session_id: int
     purpose: Literal["in", "out"]
     token: str
@@ -144,7 +144,7 @@ class SummaryItemOut(Schema):
     marks: list[str] = Field(description="与 sessions 一一对应：present/late/leave/absent/no_checkout/open")
 
 
-class ClassSummaryOut(Schema):
+class AttendanceClassOut(Schema):
     class_id: int
     title: str
     credit_hours: Decimal
@@ -320,7 +320,7 @@ def attendance_checkin(request, payload: CheckinIn):
     return Status(201, body)
 
 
-@router.get("/attendance/sessions/{session_id}/token", response=responses({200: TokenOut}, 400, 404),
+@router.get("/attendance/sessions/{session_id}/token", response=responses({200: CheckinTokenOut}, 400, 404),
             summary="当前签到二维码令牌")
 @permission("attendance.manage")
 def attendance_session_token(request, session_id: Id, query: Query[PurposeQuery]):
@@ -360,7 +360,7 @@ def attendance_record_correct(request, session_id: Id, payload: CorrectionIn):
     return _record_out(record)
 
 
-@router.get("/attendance/classes/{class_id}", response=responses({200: ClassSummaryOut}, 400, 404),
+@router.get("/attendance/classes/{class_id}", response=responses({200: AttendanceClassOut}, 400, 404),
             summary="班次考勤汇总")
 @permission("attendance.view")
 def attendance_class_summary(request, class_id: Id):

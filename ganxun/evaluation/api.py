@@ -142,7 +142,7 @@ class FollowUpSummaryOut(Schema):
     figures: FiguresOut = Field(description="已填报回访的平均分：applies 学以致用、performance 工作绩效变化")
 
 
-class ClassSummaryOut(Schema):
+class EvaluationClassOut(Schema):
     class_id: int
     title: str
     institution_name: str
@@ -364,7 +364,7 @@ def evaluation_class_rate(request, class_id: Id, payload: ClassRatingIn):
 
 # --- staff --------------------------------------------------------------------------------------
 
-@router.get("/evaluation/classes/{class_id}/summary", response=responses({200: ClassSummaryOut}, 400, 404),
+@router.get("/evaluation/classes/{class_id}/summary", response=responses({200: EvaluationClassOut}, 400, 404),
             tags=STAFF, summary="班次评估汇总")
 @permission("evaluation.view")
 def evaluation_class_summary(request, class_id: Id):

@@ -305,3 +305,25 @@ def test_page_size_is_capped(cast, token_client, path):
     response = token_client(account).get(f"{PREFIX}{path}?page_size=201")
     assert response.status_code == 400
     assert response.json()["field"] == "page_size"
+
+
+def test_no_two_schemas_share_a_name():
+    """The OpenAPI document keys its components by class name: two different schemas with one
+    name would silently replace each other in the document."""
+    from ninja import Schema
+
+    from ganxun.api.main import api as mounted
+
+    mounted.get_openapi_schema()  # imports every router's module
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    names: dict[str, set[str]] = {}
+    for cls in subclasses(Schema):
+        if cls.__module__.startswith("ganxun.") and ".tests." not in cls.__module__:
+            names.setdefault(cls.__name__, set()).add(cls.__module__)
+    clashes = {name: modules for name, modules in names.items() if len(modules) > 1}
+    assert clashes == {}
