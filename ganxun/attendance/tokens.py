@@ -109,8 +109,9 @@ def token_read(token: str, now: dt.datetime | None = None) -> TokenInfo:
     if code not in _CODES or not hmac.compare_digest(mac, _mac(session_id, code, window)):
         raise TokenRefused(INVALID_MESSAGE, code="invalid_token", field="token")
     current = window_of(now)
-    if window > current:
-        # Only the server makes tokens, from its own clock: one from the future is not ours.
+    if window > current + 1:
+        # Only the servers make tokens, from their clocks: one window ahead is the clock skew
+        # between two application servers at a rotation; anything further is not ours.
         raise TokenRefused(INVALID_MESSAGE, code="invalid_token", field="token")
     if window < current - 1:
         raise TokenRefused(EXPIRED_MESSAGE, code="expired_token", field="token")

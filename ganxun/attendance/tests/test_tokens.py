@@ -38,8 +38,13 @@ def test_the_window_length_is_a_setting(settings):
         token_read(token, now=T + dt.timedelta(seconds=30))
 
 
-def test_it_refuses_a_token_from_the_future():
+def test_it_accepts_the_next_window_made_by_a_server_whose_clock_is_ahead():
     token = checkin_token(7, now=T + dt.timedelta(seconds=20))
+    assert token_read(token, now=T + dt.timedelta(seconds=19)).session_id == 7
+
+
+def test_it_refuses_a_token_from_further_in_the_future():
+    token = checkin_token(7, now=T + dt.timedelta(seconds=40))
     with pytest.raises(TokenRefused) as refused:
         token_read(token, now=T)
     assert refused.value.code == "invalid_token"
