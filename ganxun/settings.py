@@ -234,6 +234,13 @@ if env_bool("HTTPS"):
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Running a class: check-in time rules (attendance/rules.py, docs/attendance.md) ---------
+GANXUN_CHECKIN_OPENS_MINUTES = env_int("CHECKIN_OPENS_MINUTES", 30)
+GANXUN_CHECKIN_LATE_MINUTES = env_int("CHECKIN_LATE_MINUTES", 10)
+GANXUN_CHECKOUT_OPENS_MINUTES = env_int("CHECKOUT_OPENS_MINUTES", 30)
+GANXUN_CHECKOUT_CLOSES_MINUTES = env_int("CHECKOUT_CLOSES_MINUTES", 60)
+GANXUN_CHECKIN_TOKEN_SECONDS = env_int("CHECKIN_TOKEN_SECONDS", 20)
+
 # --- Language, time --------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

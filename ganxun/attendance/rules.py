@@ -1,7 +1,8 @@
 """The time rules of check-in and check-out, in one place (docs/attendance.md).
 
-Each figure can be changed in the Django settings (e.g. ``GANXUN_CHECKIN_LATE_MINUTES = 5``);
-they are read at every call, so tests can override them with pytest-django's ``settings``.
+Each figure comes from the environment variable of the same name (ganxun/settings.py, e.g.
+``GANXUN_CHECKIN_LATE_MINUTES=5``); they are read at every call, so tests can override them
+with pytest-django's ``settings``.
 
 | setting                            | default | meaning                                               |
 |------------------------------------|---------|-------------------------------------------------------|
