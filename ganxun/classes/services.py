@@ -37,14 +37,15 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 CLASS_FIELDS = ("title", "training_type", "start_date", "end_date", "place", "mode", "capacity",
                 "hours_per_half_day", "plan_item_id")
 
-# Higher apps (roster) refuse a capacity the class's roster no longer fits:
-# fn(training_class, new_capacity) -> reason or None (shown on the capacity field).
-_capacity_guards: list[Callable[[TrainingClass, int], str | None]] = []
+# Higher apps (roster) refuse an edit of a class that their data no longer fits — a capacity
+# below the roster, dates that make an enrolled cadre attend two classes at once:
+# fn(training_class, data) -> (field, reason) or None; `data` holds the new values.
+_update_guards: list[Callable[[TrainingClass, dict], tuple[str, str] | None]] = []
 
 
-def register_capacity_guard(guard: Callable[[TrainingClass, int], str | None]) -> None:
-    if guard not in _capacity_guards:
-        _capacity_guards.append(guard)
+def register_update_guard(guard: Callable[[TrainingClass, dict], tuple[str, str] | None]) -> None:
+    if guard not in _update_guards:
+        _update_guards.append(guard)
 
 
 # --- rooms ---------------------------------------------------------------------------------
@@ -156,9 +157,10 @@ def class_update(*, actor, training_class: TrainingClass, data: dict, organiser:
     if training_class.is_locked:
         raise DomainError("班次已结业或归档，不能再修改。")
     _validate_class(actor, data, training_class.institution, organiser, head_teacher)
-    for guard in _capacity_guards:
-        if reason := guard(training_class, data["capacity"]):
-            raise DomainError(reason, field="capacity")
+    for guard in _update_guards:
+        if refusal := guard(training_class, data):
+            field, reason = refusal
+            raise DomainError(reason, field=field)
     outside = training_class.sessions.exclude(date__range=(data["start_date"], data["end_date"]))
     if (first := outside.first()) is not None:
         raise DomainError(f"已有课程安排在新的日期范围之外（{first.date:%Y-%m-%d}“{first.title}”），"

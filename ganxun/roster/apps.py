@@ -8,7 +8,7 @@ class RosterConfig(AppConfig):
 
     def ready(self) -> None:
         from ganxun.access import scope
-        from ganxun.classes.services import register_capacity_guard
+        from ganxun.classes.services import register_update_guard
         from ganxun.roster import hooks
         from ganxun.roster.models import Enrollment, NamedCadre, QuotaChange, TrainingCall, UnitQuota
 
@@ -27,4 +27,5 @@ class RosterConfig(AppConfig):
                                           "call__training_class__organiser__path"))
         scope.register(Enrollment, paths=("unit__path", "training_class__institution__path",
                                           "training_class__organiser__path"), owner="cadre__person__account")
-        register_capacity_guard(hooks.capacity_below_roster_reason)
+        register_update_guard(hooks.capacity_below_roster)
+        register_update_guard(hooks.dates_overlap_roster)

@@ -502,6 +502,24 @@ def test_a_class_capacity_cannot_go_below_the_quotas_given(cast, actor):
     assert error.value.message == "计划人数不能少于已分配的调训名额 4 个，请先调整名额。"
 
 
+def test_new_class_dates_may_not_put_a_rostered_cadre_into_two_classes_at_once(cast, actor):
+    training_class = make_class(cast.party_school, start=dt.date(2031, 5, 5), days=3)
+    other = make_class(cast.party_school, title="同期另一班", start=dt.date(2031, 5, 12), days=3)
+    make_enrollment(training_class, cast.carol_cadre)
+    make_enrollment(other, cast.carol_cadre)
+    make_enrollment(other, cast.cadres_a[1], status="withdrawn")
+    data = {name: getattr(training_class, name) for name in class_services.CLASS_FIELDS}
+    moved = {**data, "start_date": dt.date(2031, 5, 11), "end_date": dt.date(2031, 5, 13)}
+    with pytest.raises(DomainError) as error:
+        class_services.class_update(actor=actor(cast.ivan), training_class=training_class, data=moved)
+    assert error.value.field == "start_date"
+    assert error.value.message.startswith("学员“卡萝”已报名“同期另一班”（2031-05-12 至 2031-05-14）")
+    later = {**data, "start_date": dt.date(2031, 5, 19), "end_date": dt.date(2031, 5, 21)}
+    class_services.class_update(actor=actor(cast.ivan), training_class=training_class, data=later)
+    training_class.refresh_from_db()
+    assert training_class.start_date == dt.date(2031, 5, 19)
+
+
 def test_a_liaison_nominates_a_cadre_of_a_sub_unit_into_the_units_quota(cast, actor):
     # A liaison's subtree includes sub-units: a cadre added to A1's sub-unit can be nominated.
     newcomer = make_cadre("新同志", cast.unit_a1_sub)
