@@ -48,6 +48,20 @@ def register_update_guard(guard: Callable[[TrainingClass, dict], tuple[str, str]
         _update_guards.append(guard)
 
 
+# ... and a status change that would contradict their data (a notice already issued by the org
+# department cannot be withdrawn into a draft by the institution): fn(class, to) -> reason or None.
+_transition_guards: list[Callable[[TrainingClass, str], str | None]] = []
+
+
+def register_transition_guard(guard: Callable[[TrainingClass, str], str | None]) -> None:
+    if guard not in _transition_guards:
+        _transition_guards.append(guard)
+
+
+def _transition_refusal(training_class: TrainingClass, to: str) -> str | None:
+    return next((reason for guard in _transition_guards if (reason := guard(training_class, to))), None)
+
+
 # --- rooms ---------------------------------------------------------------------------------
 
 def _check_institution(institution: Organisation | None) -> None:
@@ -177,7 +191,8 @@ def class_update(*, actor, training_class: TrainingClass, data: dict, organiser:
 
 
 def class_allowed_transitions(training_class: TrainingClass) -> list[str]:
-    return sorted(TRANSITIONS.get(training_class.status, ()), key=list(ClassStatus.values).index)
+    allowed = [to for to in TRANSITIONS.get(training_class.status, ()) if _transition_refusal(training_class, to) is None]
+    return sorted(allowed, key=list(ClassStatus.values).index)
 
 
 @transaction.atomic
@@ -190,6 +205,8 @@ def class_transition(*, actor, training_class: TrainingClass, to: str, request=N
     if to not in TRANSITIONS[training_class.status]:
         raise DomainError(f"班次当前为“{training_class.get_status_display()}”，"
                           f"不能直接变为“{ClassStatus(to).label}”。", code="illegal_transition", field="status")
+    if reason := _transition_refusal(training_class, to):
+        raise DomainError(reason, code="illegal_transition", field="status")
     before = training_class.status
     training_class.status = to
     training_class.save(update_fields=["status", "updated_at"])

@@ -8,7 +8,7 @@ class RosterConfig(AppConfig):
 
     def ready(self) -> None:
         from ganxun.access import scope
-        from ganxun.classes.services import register_update_guard
+        from ganxun.classes.services import register_transition_guard, register_update_guard
         from ganxun.roster import hooks
         from ganxun.roster.models import Enrollment, NamedCadre, QuotaChange, TrainingCall, UnitQuota
 
@@ -29,3 +29,4 @@ class RosterConfig(AppConfig):
                                           "training_class__organiser__path"), owner="cadre__person__account")
         register_update_guard(hooks.capacity_below_roster)
         register_update_guard(hooks.dates_overlap_roster)
+        register_transition_guard(hooks.draft_after_issued_call)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Sum
 
-from ganxun.roster.models import LIVE_STATUSES, Enrollment, UnitQuota
+from ganxun.roster.models import LIVE_STATUSES, CallStatus, Enrollment, TrainingCall, UnitQuota
 
 
 def capacity_below_roster(training_class, data: dict) -> tuple[str, str] | None:
@@ -36,3 +36,15 @@ def dates_overlap_roster(training_class, data: dict) -> tuple[str, str] | None:
     other = clash.training_class
     return "start_date", (f"学员“{clash.cadre.person.name}”已报名“{other.title}”（{other.start_date:%Y-%m-%d} 至 "
                           f"{other.end_date:%Y-%m-%d}），与新的日期重叠，请先调整名单或日期。")
+
+
+def draft_after_issued_call(training_class, to: str) -> str | None:
+    """An issued call has told the units to send cadres: the institution cannot quietly turn the
+    class back into a draft under it (the notice is the org department's)."""
+    if to != "draft":
+        return None
+    call = TrainingCall.objects.filter(training_class=training_class, status=CallStatus.ISSUED).first()
+    if call is None:
+        return None
+    return (f"调训通知{f'（{call.document_no}）' if call.document_no else ''}已由组织部门下发，"
+            "不能撤回为草稿；如需停办请联系组织部门。")

@@ -520,6 +520,19 @@ def test_new_class_dates_may_not_put_a_rostered_cadre_into_two_classes_at_once(c
     assert training_class.start_date == dt.date(2031, 5, 19)
 
 
+def test_an_issued_call_keeps_the_class_from_going_back_to_draft(cast, actor):
+    quota = issued_quota(cast)
+    training_class = quota.call.training_class
+    TrainingClass.objects.filter(pk=training_class.pk).update(status=ClassStatus.NOTICE_ISSUED)
+    training_class.refresh_from_db()
+    assert ClassStatus.DRAFT not in class_services.class_allowed_transitions(training_class)
+    with pytest.raises(DomainError) as error:
+        class_services.class_transition(actor=actor(cast.ivan), training_class=training_class, to=ClassStatus.DRAFT)
+    assert "已由组织部门下发，不能撤回为草稿" in error.value.message
+    training_class.refresh_from_db()
+    assert training_class.status == ClassStatus.NOTICE_ISSUED
+
+
 def test_a_liaison_nominates_a_cadre_of_a_sub_unit_into_the_units_quota(cast, actor):
     # A liaison's subtree includes sub-units: a cadre added to A1's sub-unit can be nominated.
     newcomer = make_cadre("新同志", cast.unit_a1_sub)
