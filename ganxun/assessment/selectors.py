@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from ganxun.access import scope
 from ganxun.access.roles import Role
@@ -30,7 +31,7 @@ from ganxun.assessment.models import (
 )
 from ganxun.attendance.models import AttendanceRecord, AttendanceStatus
 from ganxun.attendance.selectors import AttendanceSummary, attendance_summary
-from ganxun.classes.models import Session, SessionKind, TrainingClass
+from ganxun.classes.models import ClassStatus, Session, SessionKind, TrainingClass
 from ganxun.classes.selectors import class_credit_hours, class_get_for
 from ganxun.core.errors import Forbidden, NotFound
 from ganxun.roster.models import Enrollment, EnrollmentStatus
@@ -354,6 +355,60 @@ def completed_results(training_class: TrainingClass) -> list[AssessmentResult]:
     return list(AssessmentResult.objects.filter(training_class=training_class, completed=True)
                 .select_related("cadre__person", "enrollment", "training_class__institution")
                 .order_by(F("enrollment__seat_no").asc(nulls_last=True), "enrollment_id"))
+
+
+# --- what waits for the actor (the home page's to-do card) ------------------------------------
+
+def reflections_to_grade_by_class(actor) -> list[tuple[TrainingClass, int]]:
+    """Classes with reflections waiting for the actor's grade, the most first.
+
+    Counted: reflections (学习心得) not graded yet, of cadres on the roster (approved), in classes
+    not closed or archived (grading is refused there) that the actor may grade — as
+    class_role_check with `reflections.grade`: the class's institution in the actor's subtree; a
+    head teacher only the classes they head; a teacher only classes where they teach a session.
+    These are the reflections closing waits for (when the rule requires one).
+    """
+    root = scope.scope_path(actor)
+    if root is None or not scope.can(actor, "reflections.grade"):
+        return []
+    qs = (scope.scoped(actor, Reflection, permission="reflections.grade")
+          .filter(grade="", enrollment__status=EnrollmentStatus.APPROVED,
+                  enrollment__training_class__institution__path__startswith=root)
+          .exclude(enrollment__training_class__status__in=(ClassStatus.CLOSED, ClassStatus.ARCHIVED)))
+    role = scope.active_role(actor).role
+    if role == Role.HEAD_TEACHER:
+        qs = qs.filter(enrollment__training_class__head_teacher=actor.pk)
+    elif role == Role.TEACHER:
+        taught = Session.objects.filter(teacher__person__account=actor.pk).values("training_class_id")
+        qs = qs.filter(enrollment__training_class__in=taught)
+    counts = dict(qs.order_by().values_list("enrollment__training_class_id").annotate(n=Count("id")))
+    classes = TrainingClass.objects.in_bulk(list(counts))
+    rows = [(classes[pk], n) for pk, n in counts.items()]
+    rows.sort(key=lambda row: (-row[1], row[0].end_date, row[0].pk))
+    return rows
+
+
+def classes_awaiting_close(actor, *, now: dt.datetime | None = None) -> list[TrainingClass]:
+    """Classes the actor should close (结班), the longest ended first.
+
+    Running classes (进行中) with a timetable whose last session has ended (every session's
+    date + end time is not after now — the moment services.class_close allows it), that the
+    actor may close: `classes.close` with the class's institution in the actor's subtree; a
+    head teacher only the classes they head. Each carries `last_day` (its last session's date).
+    """
+    root = scope.scope_path(actor)
+    if root is None or not scope.can(actor, "classes.close"):
+        return []
+    local = timezone.localtime(now) if now is not None else timezone.localtime()
+    sessions = Session.objects.filter(training_class=OuterRef("pk"))
+    not_ended = sessions.filter(Q(date__gt=local.date()) | Q(date=local.date(), end_time__gt=local.time()))
+    qs = (scope.scoped(actor, TrainingClass, permission="classes.close")
+          .filter(status=ClassStatus.RUNNING, institution__path__startswith=root)
+          .filter(Exists(sessions)).exclude(Exists(not_ended)))
+    if scope.active_role(actor).role == Role.HEAD_TEACHER:
+        qs = qs.filter(head_teacher=actor.pk)
+    last_day = sessions.order_by("-date").values("date")[:1]
+    return list(qs.annotate(last_day=Subquery(last_day)).order_by("last_day", "pk"))
 
 
 # --- the learner's own -----------------------------------------------------------------------

@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ganxun.access import scope
@@ -109,6 +110,13 @@ def _mark(session, record, on_leave: bool, settled: bool) -> str:
     return Mark.ABSENT if settled else Mark.OPEN
 
 
+GRID_SESSION_FIELDS = ("pk", "date", "slot", "start_time", "end_time", "requires_checkout", "title", "training_class_id")
+
+
+def _timetable_order(session) -> tuple:
+    return session.date, SLOT_ORDER[session.slot], session.start_time, session.pk
+
+
 @dataclass
 class AttendanceGrid:
     """Marks of every (enrollment, session) of a class, with the sessions in timetable order."""
@@ -124,9 +132,8 @@ def attendance_grid(training_class: TrainingClass, *, enrollment_ids=None, all_s
                     now: dt.datetime | None = None) -> AttendanceGrid:
     """The marks of the class's approved and dropped enrollments (or of `enrollment_ids`)."""
     now = _local(now)
-    sessions = list(training_class.sessions.only("pk", "date", "slot", "start_time", "end_time",
-                                                 "requires_checkout", "title", "training_class_id"))
-    sessions.sort(key=lambda s: (s.date, SLOT_ORDER[s.slot], s.start_time, s.pk))
+    sessions = list(training_class.sessions.only(*GRID_SESSION_FIELDS))
+    sessions.sort(key=_timetable_order)
     settled = {s.pk for s in sessions if all_sessions or rules.session_settled_at(s) <= now}
     if enrollment_ids is None:
         enrollment_ids = list(Enrollment.objects.filter(
@@ -144,6 +151,13 @@ def attendance_grid(training_class: TrainingClass, *, enrollment_ids=None, all_s
     for leave in approved.prefetch_related("sessions"):
         leave_hours[leave.enrollment_id] += leave.hours
         leave_sessions[leave.enrollment_id].update(s.pk for s in leave.sessions.all())
+    return _grid_of(training_class, sessions, settled, enrollment_ids, records, leave_sessions, leave_hours)
+
+
+def _grid_of(training_class: TrainingClass, sessions: list, settled: set[int], enrollment_ids: list[int],
+             records: dict[int, dict[int, tuple]], leave_sessions: dict[int, set[int]],
+             leave_hours: dict[int, Decimal]) -> AttendanceGrid:
+    """The grid from loaded rows (sessions in timetable order; the dicts hold every enrollment id)."""
     marks = {
         pk: {s.pk: _mark(s, records[pk].get(s.pk), s.pk in leave_sessions[pk], s.pk in settled) for s in sessions}
         for pk in enrollment_ids
@@ -413,6 +427,58 @@ def leave_choices(enrollment: Enrollment, *, now: dt.datetime | None = None) -> 
     return sessions
 
 
+def pending_leave_by_class(actor) -> list[tuple[TrainingClass, int]]:
+    """Classes with leave requests waiting for the actor's decision, the most first.
+
+    Counted: requests 待审批 (pending) of classes the actor may decide on — `leave.approve` with
+    the class's institution in the actor's subtree; a head teacher only the classes they head
+    (can_run_class) — leaving out closed and archived classes, where leave_decide refuses.
+    """
+    if not scope.can(actor, "leave.approve"):
+        return []
+    qs = scope.scoped(actor, LeaveRequest, permission="leave.approve").filter(
+        status=LeaveStatus.PENDING, enrollment__training_class__institution__path__startswith=scope.scope_path(actor),
+    ).exclude(enrollment__training_class__status__in=(ClassStatus.CLOSED, ClassStatus.ARCHIVED))
+    if heads_only_own(actor):
+        qs = qs.filter(enrollment__training_class__head_teacher=actor.pk)
+    counts = dict(qs.order_by().values_list("enrollment__training_class_id").annotate(n=Count("id")))
+    classes = TrainingClass.objects.in_bulk(list(counts))
+    rows = [(classes[pk], n) for pk, n in counts.items()]
+    rows.sort(key=lambda row: (-row[1], row[0].start_date, row[0].pk))
+    return rows
+
+
+# Classes whose sessions are run (checked in) while they are under way.
+RUNNING_CLASS_STATUSES = (ClassStatus.NOTICE_ISSUED, ClassStatus.ENROLLING, ClassStatus.RUNNING)
+
+
+def sessions_to_run_today(actor, *, now: dt.datetime | None = None) -> list[Session]:
+    """Today's sessions whose check-in screen the actor runs, in time order.
+
+    Sessions dated today of classes the actor may run (`attendance.manage` with the class's
+    institution in the actor's subtree; a head teacher only the classes they head) that are
+    under way (已发调训通知 / 报名中 / 进行中: not drafts, not closed or archived). Each carries
+    `training_class`, `checked_in` (records present or late: 已签到 on the live list) and
+    `expected` (the class's approved enrollments: 应到).
+    """
+    if not scope.can(actor, "attendance.manage"):
+        return []
+    today = _local(now).date()
+    expected = (Enrollment.objects.filter(training_class=OuterRef("training_class"), status=EnrollmentStatus.APPROVED)
+                .order_by().values("training_class").annotate(n=Count("id")).values("n"))
+    qs = scope.scoped(actor, Session, permission="attendance.manage").filter(
+        date=today, training_class__institution__path__startswith=scope.scope_path(actor),
+        training_class__status__in=RUNNING_CLASS_STATUSES,
+    )
+    if heads_only_own(actor):
+        qs = qs.filter(training_class__head_teacher=actor.pk)
+    qs = qs.select_related("training_class").annotate(
+        checked_in=Count("attendance", filter=Q(attendance__status__in=ATTENDED)),
+        expected=Coalesce(Subquery(expected), 0),
+    )
+    return list(qs.order_by("start_time", "end_time", "training_class_id", "pk"))
+
+
 # --- the withdrawal list (org department) ---------------------------------------------------
 
 REVIEWABLE_CLASS_STATUSES = (ClassStatus.ENROLLING, ClassStatus.RUNNING)
@@ -457,6 +523,72 @@ def withdrawal_candidates_for(actor, *, now: dt.datetime | None = None) -> list[
             if needs_review(standing[enrollment.pk], kept.get(enrollment.pk)):
                 rows.append(WithdrawalRow(enrollment, standing[enrollment.pk], kept.get(enrollment.pk)))
     return rows
+
+
+def withdrawal_candidate_count(actor, *, now: dt.datetime | None = None) -> int:
+    """How many cadres `withdrawal_candidates_for(actor, now=now)` lists — the same definition
+    (approved enrollments in the actor's roster.review scope, classes enrolling or running,
+    away hours over 1/7 of the class's hours and not kept at these hours) — computed for every
+    class at once in at most nine queries, whatever the number of classes and cadres (the home
+    page's to-do card)."""
+    if not scope.can(actor, "roster.review"):
+        return 0
+    base = scope.scoped(actor, Enrollment, permission="roster.review").filter(
+        status=EnrollmentStatus.APPROVED, training_class__status__in=REVIEWABLE_CLASS_STATUSES)
+    by_class: dict[int, list[int]] = defaultdict(list)
+    for pk, class_id in base.values_list("pk", "training_class_id"):
+        by_class[class_id].append(pk)
+    if not by_class:
+        return 0
+    # As in withdrawal_candidates_for: only classes with approved leave or a settled session.
+    local_now = _local(now)
+    busy = set(LeaveRequest.objects.filter(enrollment__in=base.values("pk"), status=LeaveStatus.APPROVED)
+               .values_list("enrollment__training_class_id", flat=True))
+    busy |= set(Session.objects.filter(training_class_id__in=list(by_class))
+                .filter(Q(date__lt=local_now.date()) | Q(date=local_now.date(), end_time__lte=local_now.time()))
+                .values_list("training_class_id", flat=True))
+    if not busy:
+        return 0
+    busy_ids = base.filter(training_class_id__in=busy).values("pk")
+    classes = TrainingClass.objects.only("pk", "hours_per_half_day").in_bulk(busy)
+    sessions: dict[int, list[Session]] = defaultdict(list)
+    for session in Session.objects.filter(training_class_id__in=busy).only(*GRID_SESSION_FIELDS):
+        sessions[session.training_class_id].append(session)
+    records: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for enrollment_id, session_id, status, method, checked_out_at in AttendanceRecord.objects.filter(
+        enrollment__in=busy_ids,
+    ).values_list("enrollment_id", "session_id", "status", "method", "checked_out_at"):
+        records[enrollment_id][session_id] = (status, method, checked_out_at)
+    leave_hours: dict[int, Decimal] = defaultdict(lambda: Decimal("0"))
+    for enrollment_id, hours in LeaveRequest.objects.filter(
+        enrollment__in=busy_ids, status=LeaveStatus.APPROVED,
+    ).values_list("enrollment_id", "hours"):
+        leave_hours[enrollment_id] += hours
+    leave_sessions: dict[int, set[int]] = defaultdict(set)
+    for enrollment_id, session_id in LeaveRequest.sessions.through.objects.filter(
+        leaverequest__enrollment__in=busy_ids, leaverequest__status=LeaveStatus.APPROVED,
+    ).values_list("leaverequest__enrollment_id", "session_id"):
+        leave_sessions[enrollment_id].add(session_id)
+    kept: dict[int, Decimal] = {}
+    for enrollment_id, hours in WithdrawalReview.objects.filter(
+        enrollment__in=busy_ids, decision=WithdrawalDecision.KEEP,
+    ).values_list("enrollment_id", "away_hours"):
+        kept[enrollment_id] = max(hours, kept.get(enrollment_id, Decimal("0")))
+    count = 0
+    for class_id in busy:
+        training_class, timetable, members = classes[class_id], sessions[class_id], by_class[class_id]
+        timetable.sort(key=_timetable_order)
+        settled = {s.pk for s in timetable if rules.session_settled_at(s) <= local_now}
+        grid = _grid_of(training_class, timetable, settled, members, {pk: records[pk] for pk in members},
+                        {pk: leave_sessions[pk] for pk in members}, {pk: leave_hours[pk] for pk in members})
+        credit = class_credit_hours(training_class, timetable)
+        limit = limit_hours(credit)
+        for pk in members:
+            summary = _summarise(grid, pk)
+            standing = Standing(leave_hours=summary.leave_hours, absence_hours=summary.absence_hours,
+                                credit_hours=credit, limit_hours=limit)
+            count += needs_review(standing, kept.get(pk))
+    return count
 
 
 def withdrawal_reviews_for(actor, *, limit: int = 50) -> QuerySet[WithdrawalReview]:

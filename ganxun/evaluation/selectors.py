@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ganxun.access import scope
@@ -422,3 +422,65 @@ def rectification_counts_for(actor) -> dict[str, int]:
         "overdue": qs.filter(status__in=ACTIVE_RECTIFICATION, due_on__lt=today).count(),
         "done": qs.filter(status=RectificationStatus.DONE).count(),
     }
+
+
+# --- what waits for the actor (the home page's to-do card) ------------------------------------
+
+def rectification_owned_counts_for(actor, *, today: dt.date | None = None) -> dict[str, int]:
+    """Active rectification items (待整改 / 整改中) the actor's organisation is responsible for.
+
+    `active`: items in the actor's `rectification.manage` scope whose owner organisation
+    (责任单位) lies in the role's subtree and is of the role's own kind — an org department
+    (scope: a region) owns the items of regions (L3 follow-up issues of the classes it runs, and
+    items opened by hand for it); an institution admin those of institutions (L1 issues of its
+    classes). Items it only reads (another owner's, in a class it runs) are not counted.
+    `overdue`: of these, the ones due before today.
+    """
+    root = scope.scope_path(actor)
+    if root is None or not scope.can(actor, "rectification.manage"):
+        return {"active": 0, "overdue": 0}
+    today = today or timezone.localdate()
+    qs = scope.scoped(actor, RectificationItem, permission="rectification.manage").filter(
+        status__in=ACTIVE_RECTIFICATION, owner_org__path__startswith=root,
+        owner_org__kind=scope.active_role(actor).scope.kind)
+    return qs.aggregate(active=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
+
+
+def followups_overdue_count_for(actor, *, today: dt.date | None = None) -> int:
+    """Follow-ups (L3) not answered by their due date in the classes whose evaluation the actor
+    reads (evaluation_classes_for) — what the follow-up overview lists as 已逾期."""
+    return (FollowUp.objects.filter(training_class__in=evaluation_classes_for(actor).values("pk"))
+            .filter(followup_state_filter("overdue", today)).count())
+
+
+@dataclass
+class FollowUpsDue:
+    """One class's follow-ups waiting for the liaison's answer."""
+
+    training_class: TrainingClass
+    pending: int        # not answered, due today or later
+    overdue: int        # not answered, past the due date
+    due_on: dt.date     # the earliest due date among them
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.overdue
+
+
+def followups_due_by_class(actor, *, today: dt.date | None = None) -> list[FollowUpsDue]:
+    """Per class, the follow-ups of the liaison's units (followups_for) not answered yet: the
+    classes with overdue ones first, then by the earliest due date. Follow-ups exist once their
+    date has come (the daily job creates them; the follow-up page creates missing ones too)."""
+    if not scope.can(actor, "evaluation.followup"):
+        return []
+    today = today or timezone.localdate()
+    grouped = (followups_for(actor).filter(answered_at__isnull=True).order_by().values("training_class_id")
+               .annotate(pending=Count("id", filter=Q(due_on__gte=today)),
+                         overdue=Count("id", filter=Q(due_on__lt=today)), due_on=Min("due_on")))
+    rows = list(grouped)
+    classes = TrainingClass.objects.in_bulk([row["training_class_id"] for row in rows])
+    result = [FollowUpsDue(classes[row["training_class_id"]], row["pending"], row["overdue"], row["due_on"])
+              for row in rows]
+    result.sort(key=lambda r: (not r.overdue, r.due_on, r.training_class.pk))
+    return result
+

@@ -15,6 +15,7 @@ from ganxun.audit.models import AuditEntry
 from ganxun.core.errors import NotFound
 from ganxun.people.selectors import cadre_of_self, career_events_for
 from ganxun.portal.selectors import dashboard_for
+from ganxun.portal.todo import todo_for
 from ganxun.roster.selectors import own_classes
 
 
@@ -33,7 +34,7 @@ def home_view(request):
         return redirect("portal:learn_home")
     figures = dashboard_for(request.user)
     charts = {key: figures[key] for key in ("by_rank", "by_category", "by_age") if key in figures}
-    return render(request, "portal/home.html", {"figures": figures, "charts": charts})
+    return render(request, "portal/home.html", {"figures": figures, "charts": charts, "todo": todo_for(request.user)})
 
 
 def _own_cadre(request):

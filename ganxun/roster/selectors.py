@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from ganxun.access import scope
@@ -38,6 +38,7 @@ from ganxun.roster.models import (
     TrainingCall,
     UnitQuota,
 )
+from ganxun.roster.services import CALLABLE_CLASS_STATUSES, REVIEW_CLASS_STATUSES
 from ganxun.roster.warnings import Subject, warning_codes, warnings_for
 
 LIVE = Q(status__in=LIVE_STATUSES)
@@ -335,6 +336,78 @@ def roster_counts(training_class: TrainingClass) -> dict[str, int]:
                   .annotate(n=Count("id")))
     counts["live"] = counts.get(EnrollmentStatus.NOMINATED, 0) + counts.get(EnrollmentStatus.APPROVED, 0)
     return counts
+
+
+# --- what waits for the actor (the home page's to-do card) ------------------------------------
+
+# How far ahead a class starting soon with its call still in draft is worth a reminder.
+DRAFT_CALL_HORIZON_DAYS = 30
+
+
+def _class_side_q(root: str, prefix: str = "training_class__") -> Q:
+    return Q(**{f"{prefix}institution__path__startswith": root}) | Q(**{f"{prefix}organiser__path__startswith": root})
+
+
+def nominations_pending_review(actor) -> list[tuple[TrainingClass, int]]:
+    """Classes with nominations waiting for the actor's review, the most first (then the
+    earliest start).
+
+    Counted: enrollments 待审核 (nominated) of classes that the actor reviews — `roster.review`
+    with the class's institution or organiser region in the actor's subtree (as
+    services.may_call_for) — and that are still reviewed (已发调训通知 / 报名中 / 进行中).
+    Nominations the actor sees only through its units, in a class another region runs, are not
+    counted: that region reviews them.
+    """
+    root = _root(actor)
+    if root is None or not scope.can(actor, "roster.review"):
+        return []
+    qs = (scope.scoped(actor, Enrollment, permission="roster.review")
+          .filter(status=EnrollmentStatus.NOMINATED, training_class__status__in=REVIEW_CLASS_STATUSES)
+          .filter(_class_side_q(root)))
+    counts = dict(qs.order_by().values_list("training_class_id").annotate(n=Count("id")))
+    classes = TrainingClass.objects.in_bulk(list(counts))
+    rows = [(classes[pk], n) for pk, n in counts.items()]
+    rows.sort(key=lambda row: (-row[1], row[0].start_date, row[0].pk))
+    return rows
+
+
+def draft_calls_starting_soon(actor, *, today: dt.date | None = None,
+                              days: int = DRAFT_CALL_HORIZON_DAYS) -> list[TrainingCall]:
+    """Calls still in draft (草稿) for classes starting within `days` days (today included), the
+    soonest first, that the actor may issue: `roster.call` with the class's institution or
+    organiser region in the actor's subtree, the class still open to a call (草稿 / 已发调训通知 /
+    报名中). Classes that have already started are left out."""
+    root = _root(actor)
+    if root is None or not scope.can(actor, "roster.call"):
+        return []
+    today = today or timezone.localdate()
+    qs = (scope.scoped(actor, TrainingCall, permission="roster.call")
+          .filter(status=CallStatus.DRAFT, training_class__status__in=CALLABLE_CLASS_STATUSES,
+                  training_class__start_date__gte=today,
+                  training_class__start_date__lte=today + dt.timedelta(days=days))
+          .filter(_class_side_q(root)))
+    # The scope's paths fan out through quotas and named cadres: one row per call.
+    return list(TrainingCall.objects.filter(pk__in=qs.values("pk")).select_related("training_class")
+                .order_by("training_class__start_date", "training_class_id"))
+
+
+def quotas_to_fill(actor, *, today: dt.date | None = None) -> list[UnitQuota]:
+    """The liaison's issued quotas with seats left while nominations are open, the earliest
+    deadline first.
+
+    A quota of a unit in the liaison's subtree (quota_list_for), of a class taking nominations
+    (已发调训通知 / 报名中), whose deadline is today or later (the deadline day is open) or not
+    set, and whose live enrollments (nominated + approved) are fewer than its seats. Each
+    carries `used`; `remaining` = seats − used.
+    """
+    if not scope.can(actor, "roster.nominate"):
+        return []
+    today = today or timezone.localdate()
+    qs = (quota_list_for(actor, current_only=True)
+          .filter(Q(call__nomination_deadline__gte=today) | Q(call__nomination_deadline__isnull=True))
+          .filter(used__lt=F("seats")))
+    return list(qs.order_by(F("call__nomination_deadline").asc(nulls_last=True), "call__training_class__start_date",
+                            "unit__path", "id"))
 
 
 # --- the cadre's own classes ---------------------------------------------------------------
