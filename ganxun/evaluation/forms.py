@@ -77,16 +77,18 @@ class ScoreUploadForm(TablerForm):
 
 
 class RectificationFilterForm(TablerForm):
-    status = forms.ChoiceField(required=False, choices=[("", "全部状态")] + list(RectificationStatus.choices),
-                               label="状态")
+    status = forms.ChoiceField(required=False, choices=[("", "全部状态"), ("active", "待落实（待整改、整改中）")]
+                               + list(RectificationStatus.choices), label="状态")
     overdue = forms.BooleanField(required=False, label="仅看逾期")
+    owned = forms.BooleanField(required=False, label="仅看本单位负责")
     institution = forms.IntegerField(required=False, label="培训机构")
 
     def filters(self) -> dict:
         if not self.is_valid():
             return {}
         data = self.cleaned_data
-        return {"status": data["status"], "overdue": data["overdue"], "institution": data["institution"]}
+        return {"status": data["status"], "overdue": data["overdue"], "owned": data["owned"],
+                "institution": data["institution"]}
 
 
 class RectificationCreateForm(TablerForm):

@@ -387,10 +387,29 @@ def followup_overview_for(actor, *, state: str = "", class_id: int | None = None
 
 # --- rectification ----------------------------------------------------------------------------
 
+# The list's status filter also takes "active": the items still to be dealt with.
+ACTIVE_FILTER = "active"
+
+
+def _owned_by(actor, qs: QuerySet[RectificationItem]) -> QuerySet[RectificationItem]:
+    """Items whose owner organisation (责任单位) lies in the role's subtree and is of the role's own
+    kind: an org department (scope: a region) owns the items of regions, an institution admin
+    those of institutions (see rectification_owned_counts_for)."""
+    role = scope.active_role(actor)
+    if role is None:
+        return qs.none()
+    return qs.filter(owner_org__path__startswith=role.scope.path, owner_org__kind=role.scope.kind)
+
+
 def rectification_list_for(actor, *, status: str = "", overdue: bool = False, institution: int | None = None,
-                           class_id: int | None = None, today: dt.date | None = None) -> QuerySet[RectificationItem]:
+                           class_id: int | None = None, owned: bool = False,
+                           today: dt.date | None = None) -> QuerySet[RectificationItem]:
     qs = scope.scoped(actor, RectificationItem, permission="rectification.manage")
-    if status:
+    if owned:
+        qs = _owned_by(actor, qs)
+    if status == ACTIVE_FILTER:
+        qs = qs.filter(status__in=ACTIVE_RECTIFICATION)
+    elif status:
         qs = qs.filter(status=status)
     if overdue:
         qs = qs.filter(status__in=ACTIVE_RECTIFICATION, due_on__lt=today or timezone.localdate())
@@ -436,13 +455,11 @@ def rectification_owned_counts_for(actor, *, today: dt.date | None = None) -> di
     classes). Items it only reads (another owner's, in a class it runs) are not counted.
     `overdue`: of these, the ones due before today.
     """
-    root = scope.scope_path(actor)
-    if root is None or not scope.can(actor, "rectification.manage"):
+    if not scope.can(actor, "rectification.manage"):
         return {"active": 0, "overdue": 0}
     today = today or timezone.localdate()
-    qs = scope.scoped(actor, RectificationItem, permission="rectification.manage").filter(
-        status__in=ACTIVE_RECTIFICATION, owner_org__path__startswith=root,
-        owner_org__kind=scope.active_role(actor).scope.kind)
+    qs = _owned_by(actor, scope.scoped(actor, RectificationItem, permission="rectification.manage")).filter(
+        status__in=ACTIVE_RECTIFICATION)
     return qs.aggregate(active=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)))
 
 

@@ -402,7 +402,7 @@ def rectification_list_view(request):
         "institutions": selectors.rectification_institutions_for(request.user),
         "selected_institution": request.GET.get("institution", ""),
         "counts": selectors.rectification_counts_for(request.user), "today": timezone.localdate(),
-        "statuses": RectificationStatus.choices,
+        "statuses": [("active", "待落实（待整改、整改中）"), *RectificationStatus.choices],
     })
 
 

@@ -193,7 +193,7 @@ def _rectifications(actor, today) -> list[TodoLine]:
     note = f"其中 {counts['overdue']} 项已逾期" if counts["overdue"] else "待整改或整改中"
     return [TodoLine(key="rectifications", icon="tool", title="本单位负责的整改项待落实", note=note,
                      count=counts["active"], unit="项", urgent=bool(counts["overdue"]),
-                     url=_url("evaluation:rectifications"))]
+                     url=_url("evaluation:rectifications", query="owned=1&status=active"))]
 
 
 # --- the unit liaison ------------------------------------------------------------------------

@@ -213,3 +213,17 @@ def test_the_card_costs_the_same_queries_whatever_the_data(cast, login):
         large = queries()
     assert large == small
     assert max(small.values()) <= 40, small
+
+
+@pytest.mark.parametrize("persona", ["alice", "ivan"])
+def test_the_rectification_line_opens_exactly_the_items_it_counts(cast, actor, persona):
+    from ganxun.evaluation.selectors import rectification_list_for
+
+    build_world(cast)
+    account = actor(getattr(cast, persona))
+    with frozen():
+        line = next(line for line in todo_for(account, now=NOW).lines if line.key == "rectifications")
+        listed = rectification_list_for(account, owned=True, status="active")
+        everything = rectification_list_for(account)
+    assert line.url.endswith("?owned=1&status=active")
+    assert listed.count() == line.count and everything.count() > listed.count()
