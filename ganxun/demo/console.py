@@ -12,8 +12,11 @@ from ganxun.demo.personas import PASSWORD, persona_rows, persona_secrets
 COUNT_LABELS = [
     ("organisations", "组织（含区域）"), ("regions", "行政区域（市、县区）"), ("units", "参训单位"),
     ("cadres", "干部"), ("career_events", "任职经历"), ("teachers", "师资"), ("persons", "人员"),
-    ("accounts", "演示账号"), ("survey_responses", "调研答卷"), ("plan_items", "年度计划班次"),
-    ("classes", "培训班次"), ("sessions", "课程安排"),
+    ("accounts", "演示账号"), ("staff_accounts", "培训工作人员账号"), ("survey_responses", "调研答卷"),
+    ("plans", "年度计划"), ("plan_items", "年度计划班次"), ("classes", "培训班次"), ("sessions", "课程安排"),
+    ("enrollments", "报名（人次）"), ("attendance_records", "签到记录"), ("leave_requests", "请假申请"),
+    ("closed_classes", "已结业班次"), ("credit_records", "学时记录"), ("session_ratings", "课程评价"),
+    ("class_ratings", "班次评价"), ("followups", "训后回访"), ("rectification_items", "整改项"),
 ]
 
 
@@ -56,10 +59,11 @@ def print_personas(console: Console) -> None:
         console.print(f"  {username}: [bold]{secret}[/]")
 
 
-def run_generation(console: Console, *, scale: str, seed: int) -> Summary:
+def run_generation(console: Console, *, scale: str, seed: int, today=None) -> Summary:
     """Generate with a line per city (demo_generate and demo_up)."""
     try:
         with console.status(f"正在生成演示数据（{scale}，种子 {seed}）……"):
-            return generate(scale=scale, seed=seed, step=lambda message: console.print(f"  ✓ {message}"))
+            return generate(scale=scale, seed=seed, today=today,
+                            step=lambda message: console.print(f"  ✓ {message}"))
     except GenerationRefused as exc:
         raise CommandError(str(exc)) from None

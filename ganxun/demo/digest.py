@@ -4,6 +4,11 @@ Rows are described by what they say, never by ids (sequences differ between
 runs and databases) or timestamps: organisations by their chain of names,
 people by ID number. Encrypted columns are compared as plain text, since each
 write encrypts with a fresh nonce.
+
+This is the digest of the *place and its people* (the foundation): its accounts
+are the demo log-ins (personas.PERSONAS). The staff accounts and everything else
+the training process adds are covered by demo/process/digest.py, which depends
+on the process day as well as the seed.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 
 from ganxun.access.models import Account, RoleAssignment
+from ganxun.demo.personas import PERSONA_NAMES
 from ganxun.org.models import Organisation
 from ganxun.people.models import Cadre, CareerEvent, Person, Teacher
 
@@ -30,7 +36,7 @@ def data_lines() -> list[str]:
         for pk, kind, level, category, code, address, order, depth, path in Organisation.objects.values_list(
             "pk", "kind", "region_level", "category", "code", "address", "sort_order", "depth", "path")
     ]
-    usernames = dict(Account.objects.values_list("pk", "username"))
+    usernames = dict(Account.objects.filter(username__in=PERSONA_NAMES).values_list("pk", "username"))
     ids = {}
     for pk, *fields in Person.objects.values_list(
             "pk", "id_number", "name", "gender", "birth_date", "ethnicity", "political_status", "education", "phone",
@@ -57,7 +63,7 @@ def data_lines() -> list[str]:
     roles: dict[int, list[str]] = {}
     for account, role, scope in RoleAssignment.objects.current().values_list("account_id", "role", "scope_id"):
         roles.setdefault(account, []).append(f"{role}@{place(scope)}")
-    for account in Account.objects.all():
+    for account in Account.objects.filter(username__in=PERSONA_NAMES):
         lines.append(f"A|{account.username}|{account.full_name}|{account.is_active}|{account.must_change_password}|"
                      f"{account.totp_secret}|{account.totp_enabled}|{','.join(sorted(roles.get(account.pk, [])))}")
     return sorted(lines)

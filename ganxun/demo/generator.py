@@ -1,9 +1,15 @@
 """Generate the demo place into an empty database, deterministically for a seed.
 
 Every random choice comes from a random.Random seeded with the seed and the
-part being built ("<seed>/cadres/3391"), and every date counts back from
-scales.DEMO_TODAY, so the data (names, ID numbers, tree, careers) is the same
-on every run with the same seed. Only timestamps such as created_at differ.
+part being built ("<seed>/cadres/3391"), and every date of the place and its
+people counts back from scales.DEMO_TODAY, so the data (names, ID numbers,
+tree, careers) is the same on every run with the same seed. Only timestamps
+such as created_at differ.
+
+The training process (demo/process/) runs on the real clock instead: the
+services check real time, so its year of classes is anchored at the process
+day, today's local date unless `today` is given (tests). The same seed and the
+same process day give the same process data.
 
 Volumes go in with bulk_create (ids come back, paths are set once ids are
 known, personal data is encrypted by the model field on the way in); the few
@@ -13,12 +19,14 @@ transaction: a failure leaves the database as empty as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from ganxun.access.models import Account
 from ganxun.demo import catalogue as cat
@@ -38,7 +46,7 @@ PERSONA_UNIT = "{county}发展和改革局"
 
 
 class GenerationRefused(Exception):
-    """The database is not empty; the message (Chinese) says what to do."""
+    """The database is not empty, or the process day lies ahead; the message (Chinese) says what to do."""
 
 
 def database_has_data() -> bool:
@@ -52,6 +60,7 @@ class Summary:
     seed: int
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    process_day: dt.date | None = None
 
     def add(self, key: str, value: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + value
@@ -61,16 +70,23 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random("/".join(str(p) for p in (seed, *parts)))
 
 
-def generate(*, scale: str, seed: int, step: Callable[[str], None] | None = None) -> Summary:
-    """Build the demo place of `scale` for `seed`; refuse a database that already holds data."""
+def generate(*, scale: str, seed: int, step: Callable[[str], None] | None = None,
+             today: dt.date | None = None) -> Summary:
+    """Build the demo place of `scale` for `seed`, its training process anchored at `today`
+    (default: the real local date); refuse a database that already holds data."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}")
+    real_today = timezone.localdate()
+    today = today or real_today
+    if today > real_today:
+        raise GenerationRefused(f"培训流程日期 {today:%Y-%m-%d} 晚于今天（{real_today:%Y-%m-%d}）："
+                                "结班、请假等业务按真实时间校验，不能生成未来日期的流程数据。")
     if database_has_data():
         raise GenerationRefused("数据库中已有数据：演示数据只能生成到空数据库中"
                                 "（可用 demo_generate --reset 清空演示数据库后重新生成）。")
     step = step or (lambda message: None)
     sizes = SCALES[scale]
-    summary = Summary(scale=scale, seed=seed)
+    summary = Summary(scale=scale, seed=seed, process_day=today)
     started = time.perf_counter()
     with transaction.atomic():
         registry = Registry()
@@ -108,15 +124,17 @@ def generate(*, scale: str, seed: int, step: Callable[[str], None] | None = None
         summary.add("accounts", len(PERSONAS))
         step(f"演示账号：{len(PERSONAS)} 个")
         city_plan = first[0]
-        process = generate_process(seed=seed, county=Organisation.objects.get(pk=city_plan.counties[0].pk),
-                                   city=Organisation.objects.get(pk=city_plan.city.pk),
-                                   school=Organisation.objects.get(pk=city_plan.party_school.pk))
+        process = generate_process(seed=seed, sizes=sizes, today=today,
+                                   county=Organisation.objects.get(pk=city_plan.counties[0].pk),
+                                   city=Organisation.objects.get(pk=city_plan.city.pk))
         for key, value in process.items():
             summary.add(key, value)
-        step(f"培训流程：需求调研 {process['survey_responses']} 份答卷，年度计划 {process['plan_items']} 项，"
-             f"市委党校 {process['classes']} 个班次、{process['sessions']} 节课")
+        step(f"培训流程（{today:%Y-%m-%d}）：{process.get('classes', 0)} 个班次、{process.get('sessions', 0)} 节课，"
+             f"{process.get('enrollments', 0)} 人次报名，{process.get('closed_classes', 0)} 个班次已结业，"
+             f"登记学时 {process.get('credit_records', 0)} 条")
         summary.seconds = round(time.perf_counter() - started, 2)
-        DemoRun.objects.create(scale=scale, seed=seed, seconds=summary.seconds, counts=summary.counts)
+        DemoRun.objects.create(scale=scale, seed=seed, seconds=summary.seconds, counts=summary.counts,
+                               process_day=today)
     # Fresh planner statistics: right after a bulk load the planner believes the tables are
     # empty and picks nested loops that make the city's cadre list ten times slower.
     with connection.cursor() as cursor:

@@ -15,6 +15,9 @@ class DemoRun(models.Model):
     generated_at = models.DateTimeField("生成时间", auto_now_add=True)
     seconds = models.FloatField("耗时（秒）", default=0)
     counts = models.JSONField("数据量", default=dict)
+    # The day the training process is anchored at (the generation day unless overridden):
+    # today's class, open leave and the rating windows count from it.
+    process_day = models.DateField("培训流程日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "演示数据生成记录"

@@ -32,12 +32,21 @@ class Scale:
     academy_teachers: int
     county_school_teachers: int
     external_teachers: int
+    # The training process of the first city (demo/process/): city classes per year (the
+    # city's programme, at most its 48 regular classes), classes per year of every other
+    # county's party school, items of 东城区's plan drawn from its survey, and the factor on
+    # class sizes (30–120 at 1; tiny's few hundred cadres fill smaller classes).
+    process_city_classes: int = 54
+    process_county_classes: int = 7
+    process_plan_topics: int = 8
+    process_size_factor: float = 1.0
 
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale("tiny", cities=1, counties_per_city=2, full_catalogue=False, townships_per_county=3,
                   cadres_per_city=400, province_organs=False, province_cadres=0,
-                  school_teachers=10, academy_teachers=3, county_school_teachers=2, external_teachers=6),
+                  school_teachers=10, academy_teachers=3, county_school_teachers=2, external_teachers=6,
+                  process_city_classes=10, process_county_classes=2, process_plan_topics=4, process_size_factor=0.45),
     "small": Scale("small", cities=1, counties_per_city=10, full_catalogue=False, townships_per_county=3,
                    cadres_per_city=3_000, province_organs=False, province_cadres=0,
                    school_teachers=40, academy_teachers=10, county_school_teachers=4, external_teachers=30),

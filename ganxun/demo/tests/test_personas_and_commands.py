@@ -1,4 +1,4 @@
-"""Demo log-ins (roles, TOTP, password policy) and the demo commands."""
+"""Demo log-ins (roles, TOTP, password policy), the staff accounts, and demo_totp on a demo."""
 
 from __future__ import annotations
 
@@ -10,15 +10,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
-from rich.console import Console
 
 from ganxun.access import services as access_services
 from ganxun.access.models import Account, RoleAssignment
-from ganxun.demo.database import ResetRefused, wipe_demo_database
-from ganxun.demo.generator import generate
-from ganxun.demo.management.commands.demo_up import prepare
 from ganxun.demo.personas import PASSWORD, PERSONAS, totp_secret_for
-from ganxun.org.models import Organisation
 from ganxun.people.models import Cadre, Person
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +35,8 @@ THREE_ADMINS = {"sysadmin", "secadmin", "auditadmin"}
 
 
 @pytest.fixture
-def demo():
-    return generate(scale="tiny", seed=2026)
+def demo(tiny_demo):
+    return tiny_demo
 
 
 def _code_from(output: str) -> str:
@@ -78,8 +73,7 @@ def test_the_demo_password_passes_the_policy(demo):
         assert account.check_password(PASSWORD)
 
 
-def test_a_persona_logs_in_with_the_demo_password():
-    generate(scale="tiny", seed=2026)
+def test_a_persona_logs_in_with_the_demo_password(demo):
     client = Client()
     response = client.post(reverse("access:login"), {"username": "liaison", "password": PASSWORD})
     assert response.status_code == 302 and response.url == reverse("portal:home")
@@ -114,35 +108,23 @@ def test_demo_totp_prints_a_code_the_login_accepts(demo):
                                        last_step=account.totp_last_step) is not None
 
 
-def test_demo_totp_refuses_a_database_that_is_not_a_demo(cast):
-    with pytest.raises(CommandError, match="不是演示数据库"):
-        call_command("demo_totp", "sam")
-
-
 def test_demo_totp_refuses_accounts_that_are_not_demo_personas(demo):
     with pytest.raises(CommandError, match="不是演示账号"):
         call_command("demo_totp", "alice")
 
 
-def test_reset_refuses_a_database_with_data_that_is_not_a_demo(cast):
-    with pytest.raises(ResetRefused, match="拒绝清空"):
-        wipe_demo_database(has_data=True)
-    assert Organisation.objects.filter(name="东城区").exists()
+def test_staff_accounts_share_the_demo_password_and_belong_to_people_of_their_institution(demo):
+    from ganxun.demo.process import staff
 
-
-def test_demo_generate_fills_an_empty_database_and_refuses_a_full_one():
-    out = io.StringIO()
-    call_command("demo_generate", "--scale", "tiny", "--seed", "5", stdout=out)
-    assert Cadre.objects.count() == 400 and Account.objects.count() == len(PERSONAS)
-    with pytest.raises(CommandError, match="已有数据"):
-        call_command("demo_generate", "--scale", "tiny")
-
-
-def test_demo_up_generates_into_an_empty_database_and_keeps_existing_data():
-    console = Console(file=io.StringIO(), width=120)
-    assert prepare(console, scale="tiny", seed=2026, collect_static=False) == "generated"
-    cadres = Cadre.objects.count()
-    assert prepare(console, scale="tiny", seed=9, collect_static=False) == "kept"
-    assert Cadre.objects.count() == cadres
-    text = console.file.getvalue()
-    assert "保留现有数据" in text and "make demo-reset SCALE=tiny SEED=9" in text and "orgadmin" in text
+    usernames = {"orgdept_head", staff.ACADEMY_ADMIN, staff.ACADEMY_HEAD, *staff.SCHOOL_HEADS,
+                 "school339102_admin", "school339102_head", "school339122_admin", "school339122_head"}
+    accounts = Account.objects.exclude(username__in=EXPECTED_ROLES)
+    assert set(accounts.values_list("username", flat=True)) == usernames
+    for account in accounts:
+        assert account.check_password(PASSWORD) and not account.totp_enabled
+        role = RoleAssignment.objects.current().get(account=account)
+        person = Person.objects.get(account=account)
+        if account.username == "orgdept_head":
+            assert role.role == "org_dept_admin" and person.cadre.position_title == "市委常委"
+        else:
+            assert person.teacher.institution_id == role.scope_id

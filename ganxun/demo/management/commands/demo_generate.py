@@ -1,10 +1,14 @@
-"""`python -m ganxun demo_generate --scale small|city|province --seed N [--reset]`: build the demo place.
+"""`python -m ganxun demo_generate --scale small|city|province --seed N [--reset] [--process-today YYYY-MM-DD]`.
 
 Generates into an empty database only. `--reset` first wipes a database that
 holds earlier demo data (see demo/database.py for why it is a whole wipe).
+The training process is anchored at today's date unless `--process-today`
+names an earlier day (for tests: the same seed and day give the same data).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
@@ -13,6 +17,7 @@ from ganxun.demo import database
 from ganxun.demo.console import print_personas, run_generation, summary_table
 from ganxun.demo.digest import data_digest
 from ganxun.demo.generator import database_has_data
+from ganxun.demo.process.digest import process_digest
 from ganxun.demo.scales import PUBLIC_SCALES, SCALES
 
 
@@ -26,8 +31,10 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true",
                             help="先清空整个数据库（仅限此前生成的演示数据库；请先停止正在运行的演示）再生成")
         parser.add_argument("--digest", action="store_true", help="生成后输出数据指纹（SHA-256），用于核对可重复性")
+        parser.add_argument("--process-today", type=_day, default=None, metavar="YYYY-MM-DD",
+                            help="培训流程的“今天”（默认为当天；不能晚于今天）：同一种子、同一日期生成相同的流程数据")
 
-    def handle(self, *args, scale, seed, reset, digest, **options):
+    def handle(self, *args, scale, seed, reset, digest, process_today, **options):
         console = Console()
         console.print(f"数据库：{database.describe()}")
         database.migrate_if_needed()
@@ -39,9 +46,17 @@ class Command(BaseCommand):
             except database.ResetRefused as exc:
                 raise CommandError(str(exc)) from None
             console.print("已清空并重新迁移。")
-        summary = run_generation(console, scale=scale, seed=seed)
+        summary = run_generation(console, scale=scale, seed=seed, today=process_today)
         console.print(summary_table(summary.counts, summary.seconds, f"演示数据：{scale}，种子 {seed}"))
         print_personas(console)
         if digest:
             console.print(f"数据指纹：{data_digest()}")
+            console.print(f"培训流程指纹（{summary.process_day:%Y-%m-%d}）：{process_digest()}")
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
 

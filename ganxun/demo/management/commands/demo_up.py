@@ -18,6 +18,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from rich.console import Console
 
 from ganxun.demo import database
@@ -79,6 +80,9 @@ def prepare(console: Console, *, scale: str, seed: int, collect_static: bool) ->
             console.print(f"数据库中已有演示数据（{run.scale}，种子 {run.seed}），保留现有数据。")
             if (run.scale, run.seed) != (scale, seed):
                 console.print(f"如需按 {scale}/{seed} 重新生成：make demo-reset SCALE={scale} SEED={seed}")
+            elif run.process_day is not None and run.process_day != timezone.localdate():
+                console.print(f"演示培训流程以 {run.process_day:%Y-%m-%d} 为“今天”（当天的班次、签到二维码、请假均按该日）；"
+                              f"如需以今天为准：make demo-reset SCALE={scale} SEED={seed}")
         outcome = "kept"
     print_personas(console)
     return outcome

@@ -1,0 +1,23 @@
+"""The tiny demo generated once per test module (read-only tests share it).
+
+Generation runs inside a transaction that is rolled back after the module; each test runs
+in its own savepoint within it (pytest-django's per-test atomic), so a test's own writes
+vanish too. Tests that generate themselves (determinism, refusals, commands) do not use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from ganxun.demo.generator import generate
+
+
+@pytest.fixture(scope="module")
+def tiny_demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            summary = generate(scale="tiny", seed=2026, today=timezone.localdate())
+            yield summary
+            transaction.set_rollback(True)
