@@ -489,8 +489,12 @@ def learn_class_view(request, class_pk):
     enrollment = or_404(selectors.own_enrollment_for, request.user, class_pk)
     training_class = enrollment.training_class
     days = selectors.own_timetable(enrollment)
+    today = timezone.localdate()
     return render(request, "roster/learn_class.html", {
         "enrollment": enrollment, "training_class": training_class, "days": days,
         "credit_hours": class_credit_hours(training_class, [s for d in days for s in d.sessions]),
-        "panels": learner_panels(request, enrollment), "today": timezone.localdate(),
+        "panels": learner_panels(request, enrollment), "today": today,
+        # During the class the day's business (check-in, leave, meals, ratings) comes before the
+        # whole timetable, which the cadre already knows.
+        "panels_first": training_class.start_date <= today <= training_class.end_date,
     })

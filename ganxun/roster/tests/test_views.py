@@ -362,7 +362,8 @@ def test_carol_sees_her_classes_grouped_and_her_timetable(cast, login):
     assert "撤回的班" not in body and "别人的班" not in body
     page = client.get(reverse("roster:learn_class", args=[current.pk])).content.decode()
     assert "学号 7" in page and "韩娜" in page and "汤姆" in page
-    assert page.index('id="today"') < page.index("今天的课") < page.index("明天的课")
+    timetable = page[page.index('id="timetable"'):]  # the day's panels come first while the class runs
+    assert timetable.index('id="today"') < timetable.index("今天的课") < timetable.index("明天的课")
     assert 'name="viewport"' in page
     for other in (withdrawn, upcoming.__class__.objects.get(title="别人的班")):
         assert client.get(reverse("roster:learn_class", args=[other.pk])).status_code == 404
@@ -390,6 +391,24 @@ def test_the_learner_class_page_shows_the_registered_panels(cast, login):
         panels._PANELS.pop("test-panel", None)
     assert seen == [enrollment.pk]
     assert "<section id='test-panel'>签到面板</section>" in page
+    # Before the class the timetable leads; the panels follow it.
+    assert page.index('id="timetable"') < page.index("test-panel")
+
+
+def test_during_the_class_the_panels_come_before_the_timetable(cast, login):
+    from django.utils.html import format_html
+
+    from ganxun.roster import panels
+
+    training_class = county_class(cast, start=today() - DAY, status="running")
+    make_enrollment(training_class, cast.carol_cadre)
+    panels.register_learner_panel("test-panel", order=1,
+                                  render=lambda request, e: format_html("<section id='test-panel'></section>"))
+    try:
+        page = login(cast.carol).get(reverse("roster:learn_class", args=[training_class.pk])).content.decode()
+    finally:
+        panels._PANELS.pop("test-panel", None)
+    assert page.index("test-panel") < page.index('id="timetable"')
 
 
 def test_the_learner_pages_need_the_self_role(cast, login):
