@@ -43,13 +43,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "org.view", "topics.view", "teachers.view", "teachers.manage", "teachers.reveal",
         "plans.view", "classes.view", "classes.manage", "timetable.manage", "rooms.manage",
         "roster.view", "attendance.view", "attendance.manage", "leave.approve", "logistics.manage",
-        "assessment.view", "assessment.manage", "reflections.grade", "classes.close", "evaluation.view",
-        "evaluation.manage", "rectification.manage",
+        "assessment.view", "assessment.manage", "reflections.grade", "classes.run", "classes.close",
+        "evaluation.view", "evaluation.manage", "rectification.manage",
     }),
     Role.HEAD_TEACHER: frozenset({
         "org.view", "topics.view", "teachers.view", "self.view", "classes.view", "timetable.manage",
         "roster.view", "attendance.view", "attendance.manage", "leave.approve", "logistics.manage",
-        "assessment.view", "assessment.manage", "reflections.grade", "classes.close", "evaluation.view",
+        "assessment.view", "assessment.manage", "reflections.grade", "classes.run", "classes.close",
+        "evaluation.view",
     }),
     Role.TEACHER: frozenset({"topics.view", "self.view", "classes.view", "reflections.grade", "evaluation.own"}),
     Role.UNIT_LIAISON: frozenset({

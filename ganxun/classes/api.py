@@ -406,6 +406,20 @@ def class_move(request, class_id: Id, payload: ClassTransitionIn):
     return class_detail_out(actor, training_class.pk)
 
 
+@router.post("/classes/{class_id}/start", response=responses({200: ClassDetailOut}, 400, 404), tags=CLASSES,
+             summary="开班")
+@permission("classes.run")
+def class_start(request, class_id: Id):
+    """The head teacher (or the institution's admin) starts the class on or after its start date:
+    已发调训通知 / 报名中 → 进行中. 400 `too_early` before the start date, `illegal_transition` from
+    another status; starting a running class again answers it unchanged (safe to retry). Classes
+    nobody starts are started by the daily job."""
+    actor = request.auth
+    training_class = selectors.class_get_for(actor, class_id)
+    services.class_start(actor=actor, training_class=training_class, request=request)
+    return class_detail_out(actor, training_class.pk)
+
+
 # --- timetable ---------------------------------------------------------------------------------
 
 def _session_refs(actor, sent: dict) -> dict:

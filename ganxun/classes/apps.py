@@ -8,6 +8,7 @@ class ClassesConfig(AppConfig):
 
     def ready(self) -> None:
         from ganxun.access import scope
+        from ganxun.classes import jobs  # noqa: F401  (run_huey autoloads only modules named tasks)
         from ganxun.classes.models import Room, Session, TrainingClass
 
         # A class is seen along its institution's path and along the path of the region that

@@ -12,13 +12,14 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from ganxun.access import scope
 from ganxun.access.models import RoleAssignment
 from ganxun.access.roles import Role
 from ganxun.audit.services import audit_record
 from ganxun.classes.models import SLOT_TIMES, ClassStatus, Room, Session, SessionKind, TrainingClass
-from ganxun.core.errors import Conflict, DomainError
+from ganxun.core.errors import Conflict, DomainError, NotFound
 from ganxun.org.models import Organisation
 from ganxun.people.models import Teacher
 
@@ -213,6 +214,71 @@ def class_transition(*, actor, training_class: TrainingClass, to: str, request=N
     audit_record(action="class.transition", actor=actor, request=request, target=training_class,
                  detail={"from": before, "to": to})
     return training_class
+
+
+# Classes whose start date has come may be started (开班) from these statuses.
+STARTABLE = (ClassStatus.NOTICE_ISSUED, ClassStatus.ENROLLING)
+
+
+def class_may_start(actor, training_class: TrainingClass, *, today: dt.date | None = None) -> bool:
+    """The start button is offered: the actor runs the class, it is waiting to start, its day has come."""
+    return (training_class.status in STARTABLE and training_class.start_date <= (today or timezone.localdate())
+            and _runs_class(actor, training_class))
+
+
+def _runs_class(actor, training_class: TrainingClass) -> bool:
+    """The class's own head teacher, or an admin of its institution (classes.run)."""
+    role = scope.active_role(actor)
+    if role is None or not scope.can(actor, "classes.run"):
+        return False
+    if role.role == Role.HEAD_TEACHER:
+        return training_class.head_teacher_id == actor.pk
+    return scope.path_within(actor, training_class.institution.path)
+
+
+@transaction.atomic
+def class_start(*, actor, training_class: TrainingClass, today: dt.date | None = None, request=None) -> TrainingClass:
+    """开班: the head teacher (or the institution's admin) starts the class on or after its start
+    date — from 已发调训通知 or 报名中 to 进行中, which closes nominations and opens closing later.
+    Starting a running class again changes nothing (a double-clicked button)."""
+    scope.require(actor, "classes.run")
+    training_class = TrainingClass.objects.select_for_update().select_related("institution").get(pk=training_class.pk)
+    if not _runs_class(actor, training_class):
+        raise NotFound("该班次不在您的管理范围内。")
+    if training_class.status == ClassStatus.RUNNING:
+        return training_class
+    if training_class.status not in STARTABLE:
+        raise DomainError(f"班次当前为“{training_class.get_status_display()}”，不能开班。", code="illegal_transition",
+                          field="status")
+    today = today or timezone.localdate()
+    if training_class.start_date > today:
+        raise DomainError(f"开班日期为 {training_class.start_date:%Y-%m-%d}，届时才能开班。", code="too_early",
+                          field="status")
+    before = training_class.status
+    training_class.status = ClassStatus.RUNNING
+    training_class.save(update_fields=["status", "updated_at"])
+    audit_record(action="class.start", actor=actor, request=request, target=training_class,
+                 detail={"from": before, "to": ClassStatus.RUNNING})
+    return training_class
+
+
+def classes_start_due(*, today: dt.date | None = None) -> int:
+    """The daily job: classes whose start date has come and that nobody started are started by
+    the system (one audit entry each, with no actor), so no class stays 报名中 while it runs."""
+    today = today or timezone.localdate()
+    started = 0
+    for pk in TrainingClass.objects.filter(status__in=STARTABLE, start_date__lte=today).values_list("pk", flat=True):
+        with transaction.atomic():
+            training_class = TrainingClass.objects.select_for_update().get(pk=pk)
+            if training_class.status not in STARTABLE:
+                continue
+            before = training_class.status
+            training_class.status = ClassStatus.RUNNING
+            training_class.save(update_fields=["status", "updated_at"])
+            audit_record(action="class.start", actor=None, actor_username="system", target=training_class,
+                         detail={"from": before, "to": ClassStatus.RUNNING, "automatic": True})
+            started += 1
+    return started
 
 
 # --- timetable -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("manage/classes/<int:pk>/", views.class_detail_view, name="detail"),
     path("manage/classes/<int:pk>/edit/", views.class_edit_view, name="edit"),
     path("manage/classes/<int:pk>/status/", views.class_transition_view, name="transition"),
+    path("manage/classes/<int:pk>/start/", views.class_start_view, name="start"),
     path("manage/classes/<int:pk>/timetable/", views.timetable_view, name="timetable"),
     path("manage/classes/<int:pk>/timetable/add/", views.session_add_view, name="session_add"),
     path("manage/classes/<int:pk>/timetable/print/", views.timetable_print_view, name="timetable_print"),

@@ -121,6 +121,7 @@ def class_detail_view(request, pk):
         "session_count": len(sessions), "credit_hours": selectors.class_credit_hours(training_class, sessions),
         "transitions": [(value, ClassStatus(value).label) for value in transitions],
         # Readers along the organiser's path see the class; only the institution's side changes it.
+        "can_start": services.class_may_start(request.user, training_class),
         "can_manage": scope.can(request.user, "classes.manage")
         and scope.path_within(request.user, training_class.institution.path),
     })
@@ -141,6 +142,21 @@ def class_transition_view(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"班次状态已变为“{saved.get_status_display()}”。")
+    return redirect("classes:detail", pk=training_class.pk)
+
+
+@require_POST
+@requires("classes.run")
+def class_start_view(request, pk):
+    training_class = or_404(selectors.class_get_for, request.user, pk)
+    try:
+        services.class_start(actor=request.user, training_class=training_class, request=request)
+    except NotFound:
+        raise Http404() from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"“{training_class.title}”已开班。")
     return redirect("classes:detail", pk=training_class.pk)
 
 

@@ -271,10 +271,11 @@ def test_a_nominated_cadre_checks_in_by_camera_and_finds_the_credited_hours_in_t
         # Time passes to the class day (nominations close before a class starts, so nominating and
         # checking in cannot happen on one day): the class is moved to today, its session to now.
         walk.time_passes("class-day")
-        school = walk.log_in(browser, data["institution_admin"], **DESKTOP)
-        school.goto(walk.url(f"/manage/classes/{class_id}/"))
-        school.get_by_role("button", name="转为“进行中”").click()
-        expect(school.locator(".page-title"), "the class is running").to_contain_text("进行中", timeout=WAIT_MS)
+        # On its day the head teacher opens the class (开班); it becomes 进行中.
+        opening = walk.log_in(browser, data["head_teacher"], **DESKTOP)
+        opening.goto(walk.url(f"/manage/classes/{class_id}/"))
+        opening.locator("#start-class").click()
+        expect(opening.locator(".page-title"), "the class is running").to_contain_text("进行中", timeout=WAIT_MS)
 
     with walk.step("4 head-teacher-shows-the-code"):
         teacher = walk.log_in(browser, data["head_teacher"], **DESKTOP)

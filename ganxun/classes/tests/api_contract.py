@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ganxun.api.tests.contract import Recipe
 from ganxun.classes.tests.factories import MONDAY, make_class, make_room
 from ganxun.testing import Kind, make_org, make_session, make_teacher
@@ -15,6 +17,9 @@ def recipes(cast) -> dict[tuple[str, str], Recipe]:
 
     def a_class() -> dict:
         return {"class_id": make_class(cast.party_school).pk}
+
+    def a_class_starting_today() -> dict:
+        return {"class_id": make_class(cast.party_school, start=dt.date.today(), status="enrolling").pk}
 
     def a_session() -> dict:
         training_class = make_class(cast.party_school)
@@ -40,6 +45,8 @@ def recipes(cast) -> dict[tuple[str, str], Recipe]:
         ("patch", "/classes/{class_id}"): Recipe(ivan, {"place": "党校一号楼"}, {"organiser_id": cast.county_b.pk},
                                                  ids=a_class),
         ("post", "/classes/{class_id}/transition"): Recipe(ivan, {"to": "notice_issued"}, ids=a_class),
+        # The outsider (an org department) holds no classes.run: 403 before any id is looked at.
+        ("post", "/classes/{class_id}/start"): Recipe(ivan, ids=a_class_starting_today, outsider=403),
         ("get", "/classes/{class_id}/sessions"): Recipe(ivan, ids=a_session),
         ("post", "/classes/{class_id}/sessions"): Recipe(
             ivan, lecture, lambda ids: {**lecture(ids), "teacher_id": teacher_b.pk}, ids=a_class, outsider=403,
