@@ -403,7 +403,7 @@ def test_during_the_class_the_panels_come_before_the_timetable(cast, login):
     training_class = county_class(cast, start=today() - DAY, status="running")
     make_enrollment(training_class, cast.carol_cadre)
     panels.register_learner_panel("test-panel", order=1,
-                                  render=lambda request, e: format_html("<section id='test-panel'></section>"))
+                                  render=lambda request, e: format_html("<section id='{}'></section>", "test-panel"))
     try:
         page = login(cast.carol).get(reverse("roster:learn_class", args=[training_class.pk])).content.decode()
     finally:
