@@ -77,6 +77,19 @@ def test_the_assessment_table_shows_each_cadre_with_the_decision_and_reasons(cas
     assert "卡萝" in alice_body and 'id="close-class"' not in alice_body
 
 
+def test_a_missing_reflection_reads_not_required_when_the_rule_does_not_ask_for_one(cast, login):
+    from ganxun.assessment.models import CompletionRule
+
+    training_class, sessions = ran_class(cast)
+    (carol,) = enroll(training_class, cast.cadres_a[:1])
+    attend(carol, sessions)
+    url = reverse("assessment:table", args=[training_class.pk])
+    assert "未提交" in login(cast.hannah).get(url).content.decode()
+    CompletionRule.objects.update_or_create(training_class=training_class, defaults={"reflection_required": False})
+    body = login(cast.hannah).get(url).content.decode()
+    assert "不要求" in body and "未提交" not in body
+
+
 def test_the_teacher_is_sent_to_the_reflections_and_cannot_close(cast, login, running):
     training_class, _, _, reflection = running
     client = login(cast.tom)  # tom teaches a session of this class
