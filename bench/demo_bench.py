@@ -27,6 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = [("organisations", "组织"), ("units", "单位"), ("cadres", "干部"), ("career_events", "任职经历"),
           ("teachers", "师资"), ("persons", "人员"), ("accounts", "账号")]
+# The training process of the first city (demo/process): rows counted in the database afterwards.
+PROCESS = [("classes.TrainingClass", "班次"), ("classes.Session", "课程"), ("roster.Enrollment", "名单"),
+           ("attendance.AttendanceRecord", "签到"), ("credits.CreditRecord", "学时记录"),
+           ("evaluation.SessionRating", "课程评价"), ("audit.AuditEntry", "审计")]
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,11 +61,14 @@ def child(scale: str, seed: int) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     summary = generate(scale=scale, seed=seed)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    from django.apps import apps
+
+    process = {label: apps.get_model(label).objects.count() for label, _ in PROCESS}
     started = time.perf_counter()
     digest = data_digest()
     digest_seconds = time.perf_counter() - started
     print(json.dumps({
-        "scale": scale, "counts": summary.counts, "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+        "scale": scale, "counts": summary.counts, "process": process, "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
         "digest": digest, "digest_seconds": round(digest_seconds, 2),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }))
@@ -114,6 +121,7 @@ def main() -> None:
                  f"{result['cpu_seconds']:.1f}", f"{rows / result['seconds']:,.0f}", str(result["peak_mb"]),
                  f"{result['digest_seconds']:.1f}", result["digest"][:12]]
         print(" | ".join(cells), flush=True)
+        print("    process: " + ", ".join(f"{name} {result['process'][label]:,}" for label, name in PROCESS), flush=True)
 
 
 if __name__ == "__main__":
