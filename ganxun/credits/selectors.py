@@ -102,3 +102,49 @@ def own_cadre(actor) -> Cadre:
     if cadre is None:
         raise NotFound("您的账号没有关联干部档案。")
     return cadre
+
+
+@dataclass(frozen=True)
+class TopicCoverage:
+    """How much of each training topic a region's cadres have studied over a period."""
+
+    cadres: int                               # serving cadres of the region now
+    hours: dict[str, Decimal]                 # second-level topic code → credited hours in the period
+    per_cadre: dict[str, Decimal]             # … divided by `cadres` (0.01 h)
+
+
+def topic_coverage_for(actor, *, region, start, end) -> TopicCoverage:
+    """Coverage of the training content (参训知识储备, by region) for the under-served topics of a plan.
+
+    Definition: every ledger entry earned from `start` to `end` (inclusive) by a cadre now serving
+    in a unit under `region` — postings, and the reversals and corrections of them (a reversal
+    carries its original's topics and negative hours, so a corrected posting nets out) — has its
+    hours split equally among its topics; each share is added to the topic's second-level topic
+    (code "NN.NN": a third-level "03.08.02" counts for "03.08"; a first-level tag is left out, as
+    it names no particular content). `per_cadre` = those hours ÷ the serving cadres of the region
+    (0 when there are none). Entries without topics count for none. Only what the actor may read
+    with credits.view is counted (an org department reads its region's whole ledger).
+    """
+    cadres = scope.scoped(actor, Cadre, permission="cadres.view").filter(
+        is_active=True, unit__path__startswith=region.path).count()
+    records = scope.scoped(actor, CreditRecord, permission="credits.view").filter(
+        cadre__is_active=True, cadre__unit__path__startswith=region.path, earned_on__range=(start, end))
+    through = CreditRecord.topics.through
+    codes_of: dict[int, list[str]] = {}
+    for record_id, code in through.objects.filter(creditrecord__in=records.values("pk")).values_list(
+            "creditrecord_id", "topic__code"):
+        codes_of.setdefault(record_id, []).append(code)
+    hours: dict[str, Decimal] = {}
+    for record_id, record_hours in records.values_list("pk", "hours").iterator(chunk_size=5000):
+        codes = codes_of.get(record_id)
+        if not codes:
+            continue
+        share = record_hours / len(codes)
+        for code in codes:
+            parts = code.split(".")
+            if len(parts) >= 2:
+                key = ".".join(parts[:2])
+                hours[key] = hours.get(key, ZERO) + share
+    step = Decimal("0.01")
+    per_cadre = {code: (total / cadres).quantize(step) if cadres else ZERO for code, total in hours.items()}
+    return TopicCoverage(cadres=cadres, hours={c: h.quantize(step) for c, h in hours.items()}, per_cadre=per_cadre)

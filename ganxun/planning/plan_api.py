@@ -176,6 +176,7 @@ class PlanGenerateIn(Input):
     survey_id: Id = Field(description="本区域已发布（进行中或已结束）的调研")
     year: int = Field(ge=2000, le=2100)
     top_n: int = Field(8, ge=1, le=30, description="需求排名前 N 项各生成一个班次")
+    underserved_n: int = Field(2, ge=0, le=10, description="另为近三年本区域人均学时最少、调研未选中的内容各生成一个班次")
 
 
 _TYPES = "/".join(TrainingType.values)
@@ -364,8 +365,8 @@ def plan_list(request, filters: Query[PlanFilters], paging: Query[PageQuery]):
              summary="依据需求调研生成计划草稿")
 @permission(MANAGE)
 def plan_generate(request, payload: PlanGenerateIn):
-    """A draft with one class per topic of the survey's demand ranking (top N), see
-    docs/plans.md. The survey must be published by the caller's own region. A second plan for
+    """A draft with one class per topic of the survey's demand ranking (top N), then one per
+    under-served topic of the region (`underserved_n`), see docs/plans.md. The survey must be published by the caller's own region. A second plan for
     the same year is 409 (field `year`)."""
     actor = request.auth
     try:
@@ -375,7 +376,8 @@ def plan_generate(request, payload: PlanGenerateIn):
         raise
     with api_fields(FIELDS):
         plan = plan_services.plan_generate_from_survey(actor=actor, survey=survey, year=payload.year,
-                                                       top_n=payload.top_n, request=request)
+                                                       top_n=payload.top_n, underserved_n=payload.underserved_n,
+                                                       request=request)
     return Status(201, plan_detail_out(actor, plan.pk))
 
 

@@ -31,9 +31,11 @@ class PlanGenerateForm(TablerForm):
     survey = forms.ModelChoiceField(label="需求调研", queryset=None)
     year = forms.IntegerField(label="年度")
     top_n = forms.IntegerField(label="班次数（需求排名前 N 项）", initial=8)
+    underserved_n = forms.IntegerField(label="薄弱内容班次数", initial=2, min_value=0, max_value=10,
+                                       help_text="另为近三年本区域人均学时最少、且调研未选中的内容各生成一个班次；0 为不生成")
 
     def __init__(self, *args, surveys=None, **kwargs):
-        kwargs.setdefault("initial", {"year": timezone.localdate().year + 1, "top_n": 8})
+        kwargs.setdefault("initial", {"year": timezone.localdate().year + 1, "top_n": 8, "underserved_n": 2})
         super().__init__(*args, **kwargs)
         self.fields["survey"].queryset = surveys
         self.fields["survey"].label_from_instance = lambda s: f"{s.title}（{s.get_status_display()}）"

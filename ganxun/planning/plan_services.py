@@ -11,7 +11,9 @@ Rules (docs/plans.md):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -279,14 +281,45 @@ def _class_size(demand: int) -> int:
     return min(60, max(40, math.ceil(demand / 10) * 10))
 
 
-@transaction.atomic
-def plan_generate_from_survey(*, actor, survey: Survey, year: int, top_n: int = 8, request=None) -> AnnualPlan:
-    """A draft whose items follow the survey's topic demand ranking (most wanted first).
+# The credits app (above planning) tells how much of each topic a region's cadres have studied:
+# fn(actor, region=, start=, end=) -> an object with `cadres` and `per_cadre` {topic code: hours}.
+_coverage_sources: list[Callable] = []
 
-    One item per top-N topic: "{topic}专题培训班", 3 days (18 h), months spread evenly over the
-    year in ranking order, capacity from demand (see _class_size), type 党性教育专题 for topics
-    under 政治理论教育 (01) / 党性教育 (02) and 在职培训 otherwise, institution = the first active
-    institution inside the region (else left empty; submit then asks for one), budget 0 to fill in.
+# The under-served topics of a draft are judged on the credit hours of these many years before it.
+COVERAGE_YEARS = 3
+
+
+def register_coverage_source(source: Callable) -> None:
+    if source not in _coverage_sources:
+        _coverage_sources.append(source)
+
+
+def _underserved(actor, region: Organisation, year: int, exclude: set[str], count: int) -> list[tuple[Topic, Decimal]]:
+    """The `count` second-level topics the region's cadres studied least (hours per serving cadre
+    in the COVERAGE_YEARS calendar years before `year`, credits.selectors.topic_coverage_for),
+    leaving out `exclude`; ties by topic code. Topics nobody studied come first (0 h)."""
+    if count <= 0 or not _coverage_sources:
+        return []
+    coverage = _coverage_sources[0](actor, region=region, start=dt.date(year - COVERAGE_YEARS, 1, 1),
+                                    end=dt.date(year - 1, 12, 31))
+    candidates = [t for t in Topic.objects.filter(is_active=True, parent__isnull=False, parent__parent__isnull=True)
+                  if t.code not in exclude]
+    ranked = sorted(candidates, key=lambda t: (coverage.per_cadre.get(t.code, Decimal(0)), t.code))
+    return [(topic, coverage.per_cadre.get(topic.code, Decimal(0))) for topic in ranked[:count]]
+
+
+@transaction.atomic
+def plan_generate_from_survey(*, actor, survey: Survey, year: int, top_n: int = 8, underserved_n: int = 2,
+                              request=None) -> AnnualPlan:
+    """A draft whose items follow the survey's topic demand ranking (most wanted first), and then
+    the region's under-served topics (least studied in recent years) that the survey did not ask for.
+
+    One item per top-N topic: "{topic}专题培训班", 3 days (18 h), capacity from demand (see
+    _class_size); then one item per under-served topic (see _underserved), capacity 40; months
+    spread evenly over the year in that order; type 党性教育专题 for topics under 政治理论教育 (01) /
+    党性教育 (02) and 在职培训 otherwise, institution = the first active institution inside the
+    region (else left empty; submit then asks for one), budget 0 to fill in. Each item's note says
+    why it is there.
     """
     from ganxun.planning.selectors import survey_results  # the survey's own ranking, scope-gated
 
@@ -295,6 +328,8 @@ def plan_generate_from_survey(*, actor, survey: Survey, year: int, top_n: int = 
         raise DomainError("请选择本区域已发布的调研。", field="survey")
     if not (1 <= int(top_n) <= 30):
         raise DomainError("班次数须在 1 到 30 之间。", field="top_n")
+    if not (0 <= int(underserved_n) <= 10):
+        raise DomainError("薄弱内容班次数须在 0 到 10 之间。", field="underserved_n")
     ranking = survey_results(actor, survey).topic_ranking[:top_n]
     if not ranking:
         raise DomainError("该调研还没有培训内容偏好的答卷，无法生成计划。", field="survey")
@@ -305,16 +340,21 @@ def plan_generate_from_survey(*, actor, survey: Survey, year: int, top_n: int = 
     institution = (Organisation.objects.filter(kind=Organisation.Kind.INSTITUTION, is_active=True,
                                                path__startswith=region.path).order_by("path").first())
     topics = Topic.objects.in_bulk([row["code"] for row in ranking], field_name="code")
-    for index, row in enumerate(ranking):
-        topic = topics[row["code"]]
+    wanted = [(topics[row["code"]], _class_size(row["count"]), f"依据调研“{survey.title}”：{row['count']}人选择")
+              for row in ranking]
+    period = f"{year - COVERAGE_YEARS}–{year - 1}年"
+    weak = [(topic, 40, f"薄弱内容：{period}本区域在职干部人均 {hours.normalize():f} 学时，为各类内容中最少之一")
+            for topic, hours in _underserved(actor, region, year, set(topics), int(underserved_n))]
+    items = wanted + weak
+    for index, (topic, capacity, note) in enumerate(items):
         theory = topic.code.split(".")[0] in ("01", "02")
         _write_item(PlanItem(plan=plan), {
             "title": f"{topic.name}专题培训班", "topics": [topic],
             "training_type": TrainingType.THEORY if theory else TrainingType.IN_SERVICE,
             "target_ranks": [], "target_categories": [], "institution": institution,
-            "month": 1 + index * 12 // len(ranking), "days": 3, "credit_hours": 3 * HOURS_PER_DAY,
-            "capacity": _class_size(row["count"]), "budget": Decimal(0),
-            "note": f"依据调研“{survey.title}”：{row['count']}人选择",
+            "month": 1 + index * 12 // len(items), "days": 3, "credit_hours": 3 * HOURS_PER_DAY,
+            "capacity": capacity, "budget": Decimal(0), "note": note,
         })
-    audit_record(action="plan.generate", actor=actor, request=request, target=plan, detail={"survey": survey.pk})
+    audit_record(action="plan.generate", actor=actor, request=request, target=plan,
+                 detail={"survey": survey.pk, "demand_items": len(wanted), "underserved_items": len(weak)})
     return plan

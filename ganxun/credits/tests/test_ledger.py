@@ -64,3 +64,32 @@ def test_a_reversal_must_be_negative_and_a_posting_positive(cast):
     with pytest.raises(IntegrityError), transaction.atomic():
         CreditRecord.objects.create(cadre=cast.carol_cadre, hours=Decimal("6"), earned_on=dt.date(2026, 1, 6),
                                     mode="offline", source_ref="r2", reverses=record)
+
+
+def test_topic_coverage_splits_hours_among_topics_and_divides_by_the_serving_cadres(cast, actor):
+    from ganxun.credits.selectors import topic_coverage_for
+    from ganxun.testing import make_cadre
+
+    a, b = Topic.objects.get(code="03.01"), Topic.objects.get(code="03.08")
+    leaf = Topic.objects.create(code="03.08.99", name="测试三级内容", parent=b)
+    retired = make_cadre("已离职", cast.unit_a2)
+    retired.is_active = False
+    retired.save()
+    day = dt.date(2025, 4, 1)
+    credit_post_many(actor=actor(cast.hannah), postings=[
+        Posting(cadre_id=cast.carol_cadre.pk, hours=Decimal("12"), earned_on=day, mode="offline", source_ref="1",
+                topic_ids=(a.pk, b.pk)),                                   # 6 h each
+        Posting(cadre_id=cast.cadres_a[1].pk, hours=Decimal("4"), earned_on=day, mode="online", source_ref="2",
+                topic_ids=(leaf.pk,)),                                     # counts for 03.08
+        Posting(cadre_id=cast.cadres_b[0].pk, hours=Decimal("30"), earned_on=day, mode="offline", source_ref="3",
+                topic_ids=(a.pk,)),                                        # county B: not counted
+        Posting(cadre_id=retired.pk, hours=Decimal("30"), earned_on=day, mode="offline", source_ref="4",
+                topic_ids=(a.pk,)),                                        # no longer serving
+        Posting(cadre_id=cast.carol_cadre.pk, hours=Decimal("9"), earned_on=dt.date(2022, 1, 1), mode="offline",
+                source_ref="5", topic_ids=(a.pk,)),                        # before the period
+    ])
+    coverage = topic_coverage_for(actor(cast.alice), region=cast.county_a, start=dt.date(2024, 1, 1),
+                                  end=dt.date(2026, 12, 31))
+    assert coverage.cadres == 4  # carol, 张伟, 李娜, 王强
+    assert coverage.hours == {"03.01": Decimal("6.00"), "03.08": Decimal("10.00")}
+    assert coverage.per_cadre == {"03.01": Decimal("1.50"), "03.08": Decimal("2.50")}

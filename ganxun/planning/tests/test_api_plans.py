@@ -270,7 +270,7 @@ def test_it_generates_a_draft_from_the_survey_demand(cast, token_client):
     survey = make_survey(cast)
     answer_topics(survey, [[topic("03.01"), topic("01.01")], [topic("03.01")], [topic("02.01")]])
     body = _ok(_send(token_client(cast.alice), "post", "/plans/generate",
-                     {"survey_id": survey.pk, "year": 2027, "top_n": 2}), 201)
+                     {"survey_id": survey.pk, "year": 2027, "top_n": 2, "underserved_n": 0}), 201)
     assert (body["status"], body["source_survey_id"], body["source_survey_title"]) == (
         "draft", survey.pk, "2027年度培训需求调研")
     assert [(i["title"], i["month"], i["capacity"], i["training_type"]) for i in body["items"]] == [

@@ -91,7 +91,8 @@ def test_generate_from_survey_page(cast, login):
     answer_topics(survey, [[topic("02.01")], [topic("02.01"), topic("03.01")]])
     client = login(cast.alice)
     assert survey.title in client.get(reverse("planning:plan_generate")).content.decode()
-    response = client.post(reverse("planning:plan_generate"), {"survey": survey.pk, "year": "2027", "top_n": "8"})
+    response = client.post(reverse("planning:plan_generate"), {"survey": survey.pk, "year": "2027", "top_n": "8",
+                                                             "underserved_n": "0"})
     plan = AnnualPlan.objects.get()
     assert response.status_code == 302 and plan.source_survey == survey
     assert list(plan.items.order_by("id").values_list("title", flat=True)) == ["理想信念专题培训班", "推动高质量发展专题培训班"]

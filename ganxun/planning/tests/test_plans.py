@@ -1,3 +1,4 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,7 @@ from ganxun.planning.tests.plan_builders import (
 )
 from ganxun.testing import make_account, with_role
 from ganxun.topics.choices import TrainingType
+from ganxun.topics.models import Topic
 
 
 def test_it_creates_a_plan_with_items_and_default_hours(cast, actor):
@@ -140,7 +142,7 @@ def test_it_generates_a_draft_in_demand_order(cast, actor):
     alice = actor(cast.alice)
     survey = make_survey(cast)
     answer_topics(survey, [[topic("03.01"), topic("01.01")], [topic("03.01")], [topic("03.01"), topic("04.01")]])
-    plan = plan_services.plan_generate_from_survey(actor=alice, survey=survey, year=2027)
+    plan = plan_services.plan_generate_from_survey(actor=alice, survey=survey, year=2027, underserved_n=0)
     items = list(plan.items.order_by("id"))
     assert [i.topics.get().code for i in items] == ["03.01", "01.01", "04.01"]  # 3 votes, then 1 each by code
     assert items[0].title == "推动高质量发展专题培训班" and items[0].training_type == TrainingType.IN_SERVICE
@@ -155,7 +157,8 @@ def test_generation_uses_the_county_school_and_the_top_n(cast, actor):
     school = county_school(cast)
     survey = make_survey(cast)
     answer_topics(survey, [[topic("03.01"), topic("01.01")], [topic("03.01")]])
-    plan = plan_services.plan_generate_from_survey(actor=actor(cast.alice), survey=survey, year=2028, top_n=1)
+    plan = plan_services.plan_generate_from_survey(actor=actor(cast.alice), survey=survey, year=2028, top_n=1,
+                                                   underserved_n=0)
     assert [(i.title, i.institution) for i in plan.items.all()] == [("推动高质量发展专题培训班", school)]
 
 
@@ -176,3 +179,31 @@ def test_the_list_is_scoped_and_institutions_see_their_plans(cast, actor):
     assert plan_list_for(actor(cast.charlie)) == []
     assert len(plan_list_for(actor(cast.ivan))) == 1  # the city party school hosts its classes
     assert len(plan_list_for(actor(cast.leo))) == 1
+
+
+def test_generation_adds_the_topics_the_region_studied_least(cast, actor):
+    """Under-served topics: hours per serving cadre of county A in the three years before the plan,
+    from the credit ledger (split equally among an entry's topics, counted at the second level);
+    the survey's topics are left out, ties go by code."""
+    from ganxun.credits.services import Posting, credit_post_many
+
+    survey = make_survey(cast)
+    answer_topics(survey, [[topic("03.01")]])
+    studied = [c.pk for c in Topic.objects.filter(parent__isnull=False, parent__parent__isnull=True)
+               .exclude(code__in=("03.01", "01.02", "02.03")).order_by("code")]
+    cadre = cast.carol_cadre
+    postings = [Posting(cadre_id=cadre.pk, hours=Decimal("6"), earned_on=dt.date(2025, 5, 1), mode="offline",
+                        source_ref=f"t{pk}", topic_ids=(pk,)) for pk in studied]
+    # 02.03 was studied, but before the three years counted; a first-level tag names no content.
+    postings += [Posting(cadre_id=cadre.pk, hours=Decimal("6"), earned_on=dt.date(2023, 12, 31), mode="offline",
+                         source_ref="old", topic_ids=(topic("02.03").pk,)),
+                 Posting(cadre_id=cadre.pk, hours=Decimal("6"), earned_on=dt.date(2025, 6, 1), mode="offline",
+                         source_ref="root", topic_ids=(Topic.objects.get(code="01").pk,))]
+    credit_post_many(actor=actor(cast.hannah), postings=postings)
+    plan = plan_services.plan_generate_from_survey(actor=actor(cast.alice), survey=survey, year=2027, top_n=1,
+                                                   underserved_n=2)
+    items = list(plan.items.order_by("id"))
+    assert [i.topics.get().code for i in items] == ["03.01", "01.02", "02.03"]
+    assert [i.month for i in items] == [1, 5, 9]
+    assert items[1].note == "薄弱内容：2024–2026年本区域在职干部人均 0 学时，为各类内容中最少之一"
+    assert items[0].note.startswith("依据调研")
