@@ -531,7 +531,7 @@ def survey_question_add(request, survey_id: Id, payload: SurveyQuestionIn):
     survey = _survey(request.auth, survey_id, MANAGE)
     question = services.question_add(actor=request.auth, survey=survey, kind=payload.kind.value, text=payload.text,
                                      required=payload.required, max_choices=payload.max_choices,
-                                     options=payload.options)
+                                     options=payload.options, request=request)
     return Status(201, question_out(question))
 
 
@@ -544,7 +544,7 @@ def survey_question_change(request, survey_id: Id, question_id: Id, payload: Sur
     services.question_update(
         actor=request.auth, question=question, text=sent.get("text", question.text),
         required=sent.get("required", question.required), max_choices=sent.get("max_choices", question.max_choices),
-        options=sent.get("options", [o.label for o in question.options.all()]))
+        options=sent.get("options", [o.label for o in question.options.all()]), request=request)
     return question_out(question_get_for(request.auth, question.pk))
 
 
@@ -554,7 +554,7 @@ def survey_question_change(request, survey_id: Id, question_id: Id, payload: Sur
 def survey_question_remove(request, survey_id: Id, question_id: Id):
     """A retried delete is 404 (the question is gone)."""
     question = _question(request.auth, survey_id, question_id)
-    services.question_remove(actor=request.auth, question=question)
+    services.question_remove(actor=request.auth, question=question, request=request)
     return Status(204, None)
 
 
@@ -564,7 +564,7 @@ def survey_question_remove(request, survey_id: Id, question_id: Id):
 def survey_question_order(request, survey_id: Id, payload: SurveyQuestionOrderIn):
     """Put every question of the draft in the order given (idempotent)."""
     survey = _survey(request.auth, survey_id, MANAGE)
-    services.question_reorder(actor=request.auth, survey=survey, question_ids=payload.question_ids)
+    services.question_reorder(actor=request.auth, survey=survey, question_ids=payload.question_ids, request=request)
     return [question_out(q) for q in survey_questions(survey)]
 
 

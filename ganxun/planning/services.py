@@ -117,7 +117,7 @@ def _clean_max(kind: str, max_choices: int | None, option_count: int) -> int | N
 
 @transaction.atomic
 def question_add(*, actor, survey: Survey, kind: str, text: str, required: bool = True,
-                 max_choices: int | None = None, options: list[str] = ()) -> Question:
+                 max_choices: int | None = None, options: list[str] = (), request=None) -> Question:
     _check_survey_rights(actor, survey)
     _require_draft(survey)
     if kind not in Question.Kind.values:
@@ -132,12 +132,14 @@ def question_add(*, actor, survey: Survey, kind: str, text: str, required: bool 
     QuestionOption.objects.bulk_create(
         [QuestionOption(question=question, order=i, label=label) for i, label in enumerate(labels, 1)]
     )
+    audit_record(action="survey.question_add", actor=actor, request=request, target=survey,
+                 detail={"question": question.pk, "kind": kind, "text": question.text, "options": labels})
     return question
 
 
 @transaction.atomic
 def question_update(*, actor, question: Question, text: str, required: bool = True,
-                    max_choices: int | None = None, options: list[str] = ()) -> Question:
+                    max_choices: int | None = None, options: list[str] = (), request=None) -> Question:
     """Change a draft question; its kind stays (remove and add to change the kind)."""
     survey = question.survey
     _check_survey_rights(actor, survey)
@@ -153,18 +155,22 @@ def question_update(*, actor, question: Question, text: str, required: bool = Tr
         QuestionOption.objects.bulk_create(
             [QuestionOption(question=question, order=i, label=label) for i, label in enumerate(labels, 1)]
         )
+    audit_record(action="survey.question_update", actor=actor, request=request, target=survey,
+                 detail={"question": question.pk, "text": question.text, "options": labels})
     return question
 
 
 @transaction.atomic
-def question_remove(*, actor, question: Question) -> None:
+def question_remove(*, actor, question: Question, request=None) -> None:
     _check_survey_rights(actor, question.survey)
     _require_draft(question.survey)
+    audit_record(action="survey.question_remove", actor=actor, request=request, target=question.survey,
+                 detail={"question": question.pk, "text": question.text})
     question.delete()
 
 
 @transaction.atomic
-def question_move(*, actor, question: Question, up: bool) -> None:
+def question_move(*, actor, question: Question, up: bool, request=None) -> None:
     """Swap the question with its neighbour above (up) or below."""
     survey = question.survey
     _check_survey_rights(actor, survey)
@@ -178,10 +184,12 @@ def question_move(*, actor, question: Question, up: bool) -> None:
     for order, q in enumerate(questions, 1):
         q.order = order
     Question.objects.bulk_update(questions, ["order"])
+    audit_record(action="survey.question_order", actor=actor, request=request, target=survey,
+                 detail={"order": [q.pk for q in questions]})
 
 
 @transaction.atomic
-def question_reorder(*, actor, survey: Survey, question_ids: list[int]) -> list[Question]:
+def question_reorder(*, actor, survey: Survey, question_ids: list[int], request=None) -> list[Question]:
     """Put the draft's questions in the given order (every question exactly once).
 
     Idempotent: sending the same order again changes nothing. Used by the API, where a
@@ -193,9 +201,13 @@ def question_reorder(*, actor, survey: Survey, question_ids: list[int]) -> list[
     if len(ids) != len(set(ids)) or set(ids) != set(questions):
         raise DomainError("请按新顺序列出本调研的全部题目，每题一次。", field="question_ids")
     ordered = [questions[pk] for pk in ids]
+    if [q.pk for q in sorted(questions.values(), key=lambda q: (q.order, q.pk))] == ids:
+        return ordered  # the same order again: nothing changes
     for order, question in enumerate(ordered, 1):
         question.order = order
     Question.objects.bulk_update(ordered, ["order"])
+    audit_record(action="survey.question_order", actor=actor, request=request, target=survey,
+                 detail={"order": ids})
     return ordered
 
 

@@ -115,7 +115,8 @@ def question_add_view(request, pk):
         try:
             services.question_add(actor=request.user, survey=survey, kind=form.cleaned_data["kind"],
                                   text=form.cleaned_data["text"], required=form.cleaned_data["required"],
-                                  max_choices=form.cleaned_data["max_choices"], options=form.option_list())
+                                  max_choices=form.cleaned_data["max_choices"], options=form.option_list(),
+                                  request=request)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
@@ -145,7 +146,8 @@ def question_edit_view(request, pk):
             try:
                 services.question_update(actor=request.user, question=question, text=form.cleaned_data["text"],
                                          required=form.cleaned_data["required"],
-                                         max_choices=form.cleaned_data["max_choices"], options=form.option_list())
+                                         max_choices=form.cleaned_data["max_choices"], options=form.option_list(),
+                                         request=request)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
@@ -163,7 +165,7 @@ def question_edit_view(request, pk):
 def _question_action(request, pk, action, **kwargs):
     question = _question(request, pk)
     try:
-        action(actor=request.user, question=question, **kwargs)
+        action(actor=request.user, question=question, request=request, **kwargs)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("planning:detail", question.survey_id)

@@ -77,6 +77,26 @@ def test_it_moves_questions(cast, actor):
     assert [q.kind for q in survey.questions.all()] == ["single", "multiple", "rating", "topics", "text"]
 
 
+def test_question_edits_of_a_draft_are_audited(cast, actor):
+    from ganxun.audit.models import AuditEntry
+
+    alice = actor(cast.alice)
+    survey = make_survey(cast, opened=False)
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    question = services.question_add(actor=alice, survey=survey, kind="single", text="您的意向？", options=["甲", "乙"])
+    services.question_update(actor=alice, question=question, text="您的培训意向？", options=["甲", "乙", "丙"])
+    services.question_move(actor=alice, question=question, up=True)
+    ids = list(survey.questions.order_by("order").values_list("pk", flat=True))
+    services.question_reorder(actor=alice, survey=survey, question_ids=ids)  # the same order: nothing to record
+    services.question_remove(actor=alice, question=question)
+    entries = list(AuditEntry.objects.filter(target_id=str(survey.pk), action__startswith="survey.question",
+                                             id__gt=before).order_by("id").values_list("action", flat=True))
+    assert entries == ["survey.question_add", "survey.question_update", "survey.question_order",
+                       "survey.question_remove"]
+    update = AuditEntry.objects.get(action="survey.question_update")
+    assert update.actor_username == "alice" and update.detail["options"] == ["甲", "乙", "丙"]
+
+
 def test_reanswering_replaces_instead_of_duplicating(cast, actor):
     survey = make_survey(cast)
     carol = actor(cast.carol)
