@@ -101,3 +101,34 @@ def test_the_organisation_tree_expands_with_htmx(browser, server):
     page.locator(".tree [hx-get]").first.click()
     page.wait_for_function(f"document.querySelectorAll('.tree li').length > {before}")
     assert page.locator(".tree li").count() > before
+
+
+OPEN_SURVEY = """
+import datetime as dt
+from django.utils import timezone
+from ganxun.access.models import Account
+from ganxun.planning import services
+from ganxun.testing import with_role
+admin = with_role(Account.objects.get(username="county_admin"))
+survey = services.survey_create(actor=admin, title="浏览器测试调研", audience_root=admin.active_role.scope,
+                                closes_on=timezone.localdate() + dt.timedelta(days=7))
+services.question_add(actor=admin, survey=survey, kind="topics", text="最想参加的培训内容", max_choices=2)
+services.survey_open(actor=admin, survey=survey)
+print(survey.pk)
+"""
+
+
+def test_a_question_with_a_maximum_stops_further_ticks_on_the_phone(browser, server):
+    survey_id = manage(server["env"], "shell", "-c", OPEN_SURVEY).strip().splitlines()[-1]
+    page = _logged_in(browser, server, "cadre", 360)
+    page.goto(f"{server['base']}/learn/surveys/{survey_id}/")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    boxes = page.locator("[data-max-choices] input[type=checkbox]")
+    assert boxes.count() > 2
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    assert page.locator("[data-choice-count]").inner_text() == "已选 2/2 项"
+    assert boxes.nth(2).is_disabled()
+    boxes.nth(0).uncheck()
+    assert not boxes.nth(2).is_disabled()
+    assert no_sideways_scroll(page)
