@@ -19,9 +19,10 @@ class SurveyForm(TablerForm):
     audience_rank = forms.ChoiceField(label="职级", required=False, choices=[("", "不限")] + list(Rank.choices))
     audience_category = forms.ChoiceField(label="干部类别", required=False,
                                           choices=[("", "不限")] + list(Category.choices))
+    # Picked by name search (planning:cadre_search) into hidden inputs: a select of every cadre of a
+    # city would be tens of thousands of options.
     named_cadres = forms.ModelMultipleChoiceField(
-        label="指定人员（个性化调研）", required=False, queryset=None,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        label="指定人员（个性化调研）", required=False, queryset=None, widget=forms.MultipleHiddenInput,
         help_text="选择了人员时，只调研这些人，忽略上面的范围和筛选。")
 
     def __init__(self, *args, roots=None, cadres=None, **kwargs):

@@ -7,6 +7,7 @@ app_name = "planning"
 urlpatterns = [
     path("manage/surveys/", views.survey_list_view, name="list"),
     path("manage/surveys/new/", views.survey_create_view, name="create"),
+    path("manage/surveys/cadre-search/", views.named_cadre_search_view, name="cadre_search"),
     path("manage/surveys/<int:pk>/", views.survey_detail_view, name="detail"),
     path("manage/surveys/<int:pk>/edit/", views.survey_edit_view, name="edit"),
     path("manage/surveys/<int:pk>/questions/add/", views.question_add_view, name="question_add"),

@@ -19,6 +19,7 @@ from ganxun.core.forms import add_domain_error
 from ganxun.org.models import Organisation
 from ganxun.org.selectors import organisation_list_for
 from ganxun.people.models import Cadre
+from ganxun.people.selectors import cadre_list_for
 from ganxun.planning import services
 from ganxun.planning.exports import survey_results_export
 from ganxun.planning.forms import QuestionForm, SurveyForm
@@ -45,11 +46,33 @@ def _survey(request, pk, permission="surveys.view") -> Survey:
         raise Http404() from None
 
 
+def _named_candidates(request):
+    return (scope.scoped(request.user, Cadre, permission="cadres.view").filter(is_active=True)
+            .select_related("person", "unit").order_by("unit__path", "person__name"))
+
+
 def _survey_form(request, data=None, initial=None) -> SurveyForm:
     roots = organisation_list_for(request.user).filter(kind__in=[Organisation.Kind.REGION, Organisation.Kind.UNIT])
-    cadres = (scope.scoped(request.user, Cadre, permission="cadres.view").filter(is_active=True)
-              .select_related("person", "unit").order_by("unit__path", "person__name"))
-    return SurveyForm(data, initial=initial, roots=roots, cadres=cadres)
+    return SurveyForm(data, initial=initial, roots=roots, cadres=_named_candidates(request))
+
+
+def _named_chosen(request, form: SurveyForm) -> list[Cadre]:
+    """The cadres picked so far (the form's initial or submitted ids), in scope, for the chips."""
+    ids = [str(v) for v in (form["named_cadres"].value() or []) if str(v).isdigit()]
+    return list(_named_candidates(request).filter(pk__in=ids)) if ids else []
+
+
+NAMED_SEARCH_LIMIT = 20
+
+
+@requires(MANAGE)
+def named_cadre_search_view(request):
+    """The picker of a survey's named list: serving cadres in scope whose name contains `q`, or
+    whose full ID number / phone is `q` (at most 20; the form checks the picked ids again)."""
+    q = (request.GET.get("q") or "").strip()
+    found = list(cadre_list_for(request.user, q=q)[:NAMED_SEARCH_LIMIT + 1]) if q else []
+    return render(request, "planning/_named_search.html", {
+        "q": q, "found": found[:NAMED_SEARCH_LIMIT], "more": len(found) > NAMED_SEARCH_LIMIT})
 
 
 @requires("surveys.view")
@@ -93,7 +116,8 @@ def _survey_edit(request, survey: Survey | None):
                        "audience_category": survey.audience_category,
                        "named_cadres": list(survey.named_cadres.values_list("pk", flat=True))}
         form = _survey_form(request, initial=initial)
-    return render(request, "planning/survey_form.html", {"form": form, "survey": survey})
+    return render(request, "planning/survey_form.html", {"form": form, "survey": survey,
+                                                         "named_chosen": _named_chosen(request, form)})
 
 
 @requires("surveys.view")

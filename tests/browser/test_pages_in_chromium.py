@@ -132,3 +132,23 @@ def test_a_question_with_a_maximum_stops_further_ticks_on_the_phone(browser, ser
     boxes.nth(0).uncheck()
     assert not boxes.nth(2).is_disabled()
     assert no_sideways_scroll(page)
+
+
+def test_a_survey_named_list_is_picked_by_searching_names(browser, server):
+    page = _logged_in(browser, server, "county_admin", 1280)
+    page.goto(f"{server['base']}/manage/surveys/new/")
+    page.fill("#id_title", "点名调研（浏览器测试）")
+    page.fill("#id_closes_on", "2099-12-31")
+    page.select_option("#id_audience_root", index=1)
+    page.fill("#named-search", "李")
+    page.wait_for_selector("#named-found [data-add-cadre]")
+    first = page.locator("#named-found [data-add-cadre]").first
+    name = first.get_attribute("data-label")
+    first.click()
+    page.press("#named-search", "Enter")  # Enter searches; it must not submit the form
+    assert page.url.endswith("/manage/surveys/new/")
+    assert page.locator("#named-chips .named-chip").count() == 1
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "/manage/surveys/" in page.url and not page.url.endswith("/new/")
+    assert name in page.content()

@@ -163,3 +163,31 @@ def test_alice_edits_a_draft_and_its_questions(cast, login):
     response = client.post(reverse("planning:edit", args=[survey.pk]), {
         "title": "x", "closes_on": closes, "audience_root": cast.county_b.pk})
     assert response.status_code == 200 and Survey.objects.get(pk=survey.pk).audience_root == cast.unit_a1
+
+
+def test_the_named_list_is_picked_by_search_and_kept_as_chips(cast, login):
+    client = login(cast.alice)
+    found = client.get(reverse("planning:cadre_search"), {"q": "张"}).content.decode()
+    assert "张伟" in found and 'data-add-cadre="' in found and "赵敏" not in found
+    assert client.get(reverse("planning:cadre_search"), {"q": "赵"}).content.decode().count("data-add-cadre") == 0
+    zhang, wang = cast.cadres_a[1], cast.cadres_a[3]
+    closes = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    response = client.post(reverse("planning:create"), {
+        "title": "点名调研", "closes_on": closes, "audience_root": cast.county_a.pk,
+        "named_cadres": [zhang.pk, wang.pk]})
+    survey = Survey.objects.get()
+    assert response.status_code == 302 and set(survey.named_cadres.all()) == {zhang, wang}
+    form = client.get(reverse("planning:edit", args=[survey.pk])).content.decode()
+    assert f'name="named_cadres" value="{zhang.pk}"' in form and "王强" in form
+    assert "<option" not in form.split('id="named-picker"')[1].split("</form>")[0]  # no select of every cadre
+    # An id out of scope is refused like a missing one.
+    response = client.post(reverse("planning:edit", args=[survey.pk]), {
+        "title": "点名调研", "closes_on": closes, "audience_root": cast.county_a.pk,
+        "named_cadres": [cast.cadres_b[0].pk]})
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+    assert set(survey.named_cadres.all()) == {zhang, wang}
+
+
+def test_the_named_search_needs_the_manage_right_and_stays_in_scope(cast, login):
+    assert login(cast.bob).get(reverse("planning:cadre_search"), {"q": "张"}).status_code == 403
+    assert "张伟" not in login(cast.charlie).get(reverse("planning:cadre_search"), {"q": "张"}).content.decode()
