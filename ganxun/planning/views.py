@@ -65,11 +65,13 @@ def _named_chosen(request, form: SurveyForm) -> list[Cadre]:
 NAMED_SEARCH_LIMIT = 20
 
 
+@require_POST
 @requires(MANAGE)
 def named_cadre_search_view(request):
     """The picker of a survey's named list: serving cadres in scope whose name contains `q`, or
-    whose full ID number / phone is `q` (at most 20; the form checks the picked ids again)."""
-    q = (request.GET.get("q") or "").strip()
+    whose full ID number / phone is `q` (at most 20; the form checks the picked ids again).
+    POST, so a full ID number typed into it never lands in a URL or an access log."""
+    q = (request.POST.get("q") or "").strip()
     found = list(cadre_list_for(request.user, q=q)[:NAMED_SEARCH_LIMIT + 1]) if q else []
     return render(request, "planning/_named_search.html", {
         "q": q, "found": found[:NAMED_SEARCH_LIMIT], "more": len(found) > NAMED_SEARCH_LIMIT})

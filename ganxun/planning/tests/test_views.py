@@ -167,9 +167,12 @@ def test_alice_edits_a_draft_and_its_questions(cast, login):
 
 def test_the_named_list_is_picked_by_search_and_kept_as_chips(cast, login):
     client = login(cast.alice)
-    found = client.get(reverse("planning:cadre_search"), {"q": "张"}).content.decode()
+    found = client.post(reverse("planning:cadre_search"), {"q": "张"}).content.decode()
     assert "张伟" in found and 'data-add-cadre="' in found and "赵敏" not in found
-    assert client.get(reverse("planning:cadre_search"), {"q": "赵"}).content.decode().count("data-add-cadre") == 0
+    assert client.post(reverse("planning:cadre_search"), {"q": "赵"}).content.decode().count("data-add-cadre") == 0
+    assert client.get(reverse("planning:cadre_search"), {"q": "张"}).status_code == 405  # never in a URL
+    by_id = client.post(reverse("planning:cadre_search"), {"q": cast.cadres_a[1].person.id_number}).content.decode()
+    assert "张伟" in by_id
     zhang, wang = cast.cadres_a[1], cast.cadres_a[3]
     closes = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
     response = client.post(reverse("planning:create"), {
@@ -189,5 +192,5 @@ def test_the_named_list_is_picked_by_search_and_kept_as_chips(cast, login):
 
 
 def test_the_named_search_needs_the_manage_right_and_stays_in_scope(cast, login):
-    assert login(cast.bob).get(reverse("planning:cadre_search"), {"q": "张"}).status_code == 403
-    assert "张伟" not in login(cast.charlie).get(reverse("planning:cadre_search"), {"q": "张"}).content.decode()
+    assert login(cast.bob).post(reverse("planning:cadre_search"), {"q": "张"}).status_code == 403
+    assert "张伟" not in login(cast.charlie).post(reverse("planning:cadre_search"), {"q": "张"}).content.decode()
