@@ -122,6 +122,9 @@ def test_results_page_and_excel_export_carry_the_topic_ranking(cast, login):
     # The chart lists bottom-up (ECharts draws the first category at the bottom).
     assert page.context["chart"] == {"topics": ["习近平新时代中国特色社会主义思想", "推动高质量发展"], "counts": [1, 2]}
     assert 'id="topic-chart-data"' in page.content.decode()
+    # Every question with counts draws a bar per answer: share of those who answered it.
+    assert page.content.decode().count('class="progress-bar" style="width: 100%"') >= 1
+    assert 'style="width: 50%"' in page.content.decode()  # 03.01 by both, 01.01 by one of two
     response = client.get(reverse("planning:export", args=[survey.pk]))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
