@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ganxun.access import scope
@@ -21,7 +22,7 @@ from ganxun.classes.forms import ClassFilterForm, ClassForm, RoomForm, SessionFo
 from ganxun.classes.models import ClassStatus, Slot
 from ganxun.core.errors import DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
-from ganxun.core.views import forbidden, or_404
+from ganxun.core.views import forbidden, or_404, run_action
 from ganxun.topics.selectors import topic_list
 
 PAGE_SIZE = 20
@@ -131,33 +132,23 @@ def class_detail_view(request, pk):
 @requires("classes.manage")
 def class_transition_view(request, pk):
     training_class = or_404(selectors.class_get_for, request.user, pk)
-    try:
+
+    def transition():
         saved = services.class_transition(actor=request.user, training_class=training_class,
                                           to=request.POST.get("to", ""), request=request)
-    except Forbidden:
-        return forbidden(request)
-    except NotFound:
-        raise Http404() from None
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"班次状态已变为“{saved.get_status_display()}”。")
-    return redirect("classes:detail", pk=training_class.pk)
+        return f"班次状态已变为“{saved.get_status_display()}”。"
+    return run_action(request, transition, back=reverse("classes:detail", args=[training_class.pk]))
 
 
 @require_POST
 @requires("classes.run")
 def class_start_view(request, pk):
     training_class = or_404(selectors.class_get_for, request.user, pk)
-    try:
+
+    def start():
         services.class_start(actor=request.user, training_class=training_class, request=request)
-    except NotFound:
-        raise Http404() from None
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"“{training_class.title}”已开班。")
-    return redirect("classes:detail", pk=training_class.pk)
+        return f"“{training_class.title}”已开班。"
+    return run_action(request, start, back=reverse("classes:detail", args=[training_class.pk]))
 
 
 # --- timetable -------------------------------------------------------------------------------
@@ -306,24 +297,17 @@ def room_list_view(request):
 @require_POST
 @requires("rooms.manage")
 def room_edit_view(request, pk):
-    try:
-        room = selectors.room_get_for(request.user, pk)
-    except NotFound:
-        raise Http404() from None
-    try:
+    room = or_404(selectors.room_get_for, request.user, pk)
+
+    def save():
         if "active" in request.POST:
             services.room_set_active(actor=request.user, room=room, active=request.POST["active"] == "1",
                                      request=request)
         else:
             services.room_update(actor=request.user, room=room, name=request.POST.get("name", ""),
                                  capacity=_int(request.POST.get("capacity")), request=request)
-    except Forbidden:
-        return forbidden(request)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已保存。")
-    return redirect("classes:rooms")
+        return "已保存。"
+    return run_action(request, save, back=reverse("classes:rooms"))
 
 
 def _int(value) -> int:

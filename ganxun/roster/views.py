@@ -23,7 +23,7 @@ from ganxun.classes.selectors import class_credit_hours, sessions_of
 from ganxun.core.errors import DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
 from ganxun.core.pdf import pdf_response
-from ganxun.core.views import forbidden, or_404
+from ganxun.core.views import forbidden, or_404, run_action
 from ganxun.people.selectors import cadre_get_for
 from ganxun.roster import documents, selectors, services
 from ganxun.roster.forms import CadrePickForm, CallForm, QuotaForm, RejectForm, ReviewFilterForm, SubstituteForm
@@ -149,17 +149,11 @@ def call_edit_view(request, pk):
 @requires("roster.call")
 def call_issue_view(request, pk):
     call = or_404(selectors.call_get_for, request.user, pk)
-    try:
+
+    def issue():
         services.call_issue(actor=request.user, call=call, request=request)
-    except NotFound:
-        raise Http404() from None
-    except Forbidden:
-        return forbidden(request)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "调训通知已下发。")
-    return redirect("roster:call", class_pk=call.training_class_id)
+        return "调训通知已下发。"
+    return run_action(request, issue, back=reverse("roster:call", args=[call.training_class_id]))
 
 
 @requires("roster.view")
@@ -235,17 +229,11 @@ def named_view(request, pk):
 def named_remove_view(request, pk, cadre_pk):
     call = or_404(selectors.call_get_for, request.user, pk)
     cadre = or_404(cadre_get_for, request.user, cadre_pk)
-    try:
+
+    def unname():
         services.call_unname_cadre(actor=request.user, call=call, cadre=cadre, request=request)
-    except NotFound:
-        raise Http404() from None
-    except Forbidden:
-        return forbidden(request)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已移除“{cadre.person.name}”。")
-    return redirect("roster:named", pk=call.pk)
+        return f"已移除“{cadre.person.name}”。"
+    return run_action(request, unname, back=reverse("roster:named", args=[call.pk]))
 
 
 # --- nominations (liaisons) -------------------------------------------------------------------
@@ -299,19 +287,13 @@ def nominate_view(request, pk):
 @requires("roster.nominate")
 def withdraw_view(request, pk):
     enrollment = or_404(selectors.enrollment_get_for, request.user, pk)
-    try:
+
+    def withdraw():
         services.enrollment_withdraw(actor=request.user, enrollment=enrollment, request=request)
-    except NotFound:
-        raise Http404() from None
-    except Forbidden:
-        return forbidden(request)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已撤回“{enrollment.cadre.person.name}”的报名。")
-    if enrollment.quota_id:
-        return redirect("roster:nominate", pk=enrollment.quota_id)
-    return redirect("roster:quota_list")
+        return f"已撤回“{enrollment.cadre.person.name}”的报名。"
+    back = (reverse("roster:nominate", args=[enrollment.quota_id]) if enrollment.quota_id
+            else reverse("roster:quota_list"))
+    return run_action(request, withdraw, back=back)
 
 
 # --- review (org department) ------------------------------------------------------------------
@@ -346,17 +328,8 @@ def _back(request, training_class) -> str:
 
 def _decide(request, pk, action):
     enrollment = or_404(selectors.enrollment_get_for, request.user, pk)
-    try:
-        message = action(enrollment)
-    except NotFound:
-        raise Http404() from None
-    except Forbidden:
-        return forbidden(request)
-    except DomainError as exc:
-        messages.error(request, f"{enrollment.cadre.person.name}：{exc.message}")
-    else:
-        messages.success(request, message)
-    return redirect(_back(request, enrollment.training_class))
+    return run_action(request, lambda: action(enrollment), back=_back(request, enrollment.training_class),
+                      refused_prefix=f"{enrollment.cadre.person.name}：")
 
 
 @require_POST
