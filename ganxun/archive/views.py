@@ -11,15 +11,12 @@ from ganxun.access.policies import requires
 from ganxun.archive.selectors import archive_cadre_get_for, archive_of, archive_own_cadre
 from ganxun.assessment.models import ClassClosing
 from ganxun.audit.services import audit_record
-from ganxun.core.errors import NotFound
 from ganxun.core.pdf import pdf_response, render_pdf
+from ganxun.core.views import or_404
 
 
 def _staff_cadre(request, pk):
-    try:
-        return archive_cadre_get_for(request.user, pk)
-    except NotFound:
-        raise Http404() from None
+    return or_404(archive_cadre_get_for, request.user, pk)
 
 
 def _pdf(request, archive):
