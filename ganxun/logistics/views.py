@@ -174,16 +174,20 @@ def diet_edit_view(request, pk, enrollment_pk):
     }, status=400 if form.errors else 200)
 
 
-@requires("classes.view")
-def dining_print_view(request, pk):
+def _print_sheet(request, pk, context_of, template: str, filename: str):
+    """A sheet for the canteen or the front desk: the print view, or with ?format=pdf its PDF."""
     training_class, refused = _managed(request, pk)
     if refused:
         return refused
-    context = _dining_context(request, training_class)
+    context = context_of(request, training_class)
     if request.GET.get("format") == "pdf":
-        data = render_pdf("logistics/dining_print.html", {**context, "pdf": True})
-        return pdf_response(data, f"就餐统计-{training_class.pk}.pdf")
-    return render(request, "logistics/dining_print.html", context)
+        return pdf_response(render_pdf(template, {**context, "pdf": True}), f"{filename}-{training_class.pk}.pdf")
+    return render(request, template, context)
+
+
+@requires("classes.view")
+def dining_print_view(request, pk):
+    return _print_sheet(request, pk, _dining_context, "logistics/dining_print.html", "就餐统计")
 
 
 @requires("classes.view")
@@ -284,14 +288,7 @@ def lodging_need_view(request, pk):
 
 @requires("classes.view")
 def lodging_print_view(request, pk):
-    training_class, refused = _managed(request, pk)
-    if refused:
-        return refused
-    context = _lodging_context(request, training_class)
-    if request.GET.get("format") == "pdf":
-        data = render_pdf("logistics/lodging_print.html", {**context, "pdf": True})
-        return pdf_response(data, f"住宿安排-{training_class.pk}.pdf")
-    return render(request, "logistics/lodging_print.html", context)
+    return _print_sheet(request, pk, _lodging_context, "logistics/lodging_print.html", "住宿安排")
 
 
 @requires("classes.view")
