@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "ganxun.people",
     "ganxun.accounts",
     "ganxun.imports",
+    "ganxun.lrs",
     "ganxun.planning",
     "ganxun.classes",
     "ganxun.credits",

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("ganxun.evaluation.urls")),
     path("", include("ganxun.archive.urls")),
     path("api/v1/", include("ganxun.api.urls")),
+    path("xapi/", include("ganxun.lrs.urls")),
 ]

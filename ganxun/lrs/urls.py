@@ -1,0 +1,5 @@
+"""/xapi/ — the Learning Record Store's resources."""
+
+app_name = "lrs"
+
+urlpatterns: list = []
