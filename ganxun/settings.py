@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "ganxun.planning",
     "ganxun.classes",
     "ganxun.credits",
+    "ganxun.learning",
     "ganxun.roster",
     "ganxun.attendance",
     "ganxun.logistics",
@@ -220,6 +221,11 @@ GANXUN_TRUST_PROXY = env_bool("TRUST_PROXY")
 GANXUN_API_RATE = env("API_RATE", "600/m")
 GANXUN_TOTP_ISSUER = env("TOTP_ISSUER", "干训平台")
 
+# --- Learning Record Store (/xapi/, docs/lrs.md) ---------------------------------------
+# The site's own address: the account.homePage of our accounts' xAPI agents.
+GANXUN_SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+GANXUN_LRS_MAX_BODY_MB = env_int("LRS_MAX_BODY_MB", 20)
+
 SESSION_COOKIE_AGE = 12 * 3600  # absolute cap; idle timeout is enforced by AccessMiddleware
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -241,6 +247,17 @@ GANXUN_CHECKIN_LATE_MINUTES = env_int("CHECKIN_LATE_MINUTES", 10)
 GANXUN_CHECKOUT_OPENS_MINUTES = env_int("CHECKOUT_OPENS_MINUTES", 30)
 GANXUN_CHECKOUT_CLOSES_MINUTES = env_int("CHECKOUT_CLOSES_MINUTES", 60)
 GANXUN_CHECKIN_TOKEN_SECONDS = env_int("CHECKIN_TOKEN_SECONDS", 20)
+
+# --- Online learning: media and server-verified study progress (docs/learning.md) ----------
+GANXUN_MEDIA_MAX_MB = env_int("MEDIA_MAX_MB", 500)
+GANXUN_STUDY_HEARTBEAT_SECONDS = env_int("STUDY_HEARTBEAT_SECONDS", 30)
+GANXUN_STUDY_MAX_GAP_SECONDS = env_int("STUDY_MAX_GAP_SECONDS", 2 * GANXUN_STUDY_HEARTBEAT_SECONDS)
+GANXUN_STUDY_MAX_RATE = float(env("STUDY_MAX_RATE", "1.5"))
+GANXUN_STUDY_POSITION_TOLERANCE_SECONDS = env_int("STUDY_POSITION_TOLERANCE_SECONDS", 5)
+GANXUN_STUDY_SEEK_ALLOWANCE_SECONDS = env_int("STUDY_SEEK_ALLOWANCE_SECONDS", 10)
+GANXUN_STUDY_DAILY_CAP_HOURS = float(env("STUDY_DAILY_CAP_HOURS", "8"))
+GANXUN_STUDY_COMPLETION_RATIO = float(env("STUDY_COMPLETION_RATIO", "0.9"))
+GANXUN_STUDY_PROGRESS_STATEMENT_MINUTES = env_int("STUDY_PROGRESS_STATEMENT_MINUTES", 5)
 
 # --- Language, time --------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

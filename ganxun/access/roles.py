@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "plans.view", "plans.manage", "plans.approve", "classes.view", "classes.manage",
         "roster.view", "roster.call", "roster.review", "attendance.view", "assessment.view",
         "credits.view", "credits.correct", "archive.view", "evaluation.view", "rectification.manage",
+        "courses.view", "courses.manage", "courses.publish",
     }),
     Role.INSTITUTION_ADMIN: frozenset({
         "org.view", "topics.view", "teachers.view", "teachers.manage", "teachers.reveal",
@@ -45,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "roster.view", "attendance.view", "attendance.manage", "leave.approve", "logistics.manage",
         "assessment.view", "assessment.manage", "reflections.grade", "classes.run", "classes.close",
         "evaluation.view", "evaluation.manage", "rectification.manage",
+        "courses.view", "courses.manage", "courses.publish",
     }),
     Role.HEAD_TEACHER: frozenset({
         "org.view", "topics.view", "teachers.view", "self.view", "classes.view", "timetable.manage",
@@ -57,15 +59,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "org.view", "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export", "surveys.view",
         "roster.view", "roster.nominate", "attendance.view", "credits.view", "archive.view", "evaluation.followup",
     }),
-    Role.CADRE: frozenset({"self.view"}),
+    Role.CADRE: frozenset({"self.view", "learning.study"}),
     Role.LEADER: frozenset({
         "org.view", "topics.view", "cadres.view", "teachers.view", "units.export", "surveys.view",
         "plans.view", "classes.view", "roster.view", "attendance.view", "assessment.view", "credits.view",
-        "archive.view", "evaluation.view",
+        "archive.view", "evaluation.view", "courses.view",
     }),
     Role.SYSTEM_ADMIN: frozenset({
         "org.view", "org.manage", "org.manage_units", "topics.view", "topics.manage",
-        "units.import", "units.export", "system.operate",
+        "units.import", "units.export", "system.operate", "lrs.manage",
     }),
     Role.SECURITY_ADMIN: frozenset({"org.view", "accounts.view", "accounts.manage", "roles.assign"}),
     Role.AUDIT_ADMIN: frozenset({"audit.view", "audit.verify"}),

@@ -41,6 +41,9 @@ class AttendanceRecord(models.Model):
                                     related_name="+")
     ip = models.CharField(max_length=45, blank=True)
     checkout_ip = models.CharField(max_length=45, blank=True)
+    # The LRS statement that says this cadre attended the session (attendance.xapi);
+    # null while the record is not an attendance, or the cadre has no account.
+    xapi_statement_id = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -35,6 +35,7 @@ from ganxun.attendance.models import (
 )
 from ganxun.attendance.selectors import ATTENDED, can_run_class, standing_of
 from ganxun.attendance.tokens import INVALID_MESSAGE, PURPOSE_CHECKIN, PURPOSE_CHECKOUT, token_read
+from ganxun.attendance.xapi import attendance_xapi_record
 from ganxun.audit.services import audit_record, client_ip
 from ganxun.classes.models import Session, TrainingClass
 from ganxun.classes.selectors import SLOT_ORDER
@@ -120,10 +121,10 @@ def attendance_scan(*, actor, token: str, now: dt.datetime | None = None, reques
     ip = client_ip(request)
     if info.purpose == PURPOSE_CHECKOUT:
         return _check_out(session, enrollment, now, ip)
-    return _check_in(session, enrollment, now, ip)
+    return _check_in(session, enrollment, now, ip, account=actor)
 
 
-def _check_in(session: Session, enrollment: Enrollment, now: dt.datetime, ip: str) -> ScanResult:
+def _check_in(session: Session, enrollment: Enrollment, now: dt.datetime, ip: str, *, account) -> ScanResult:
     opens, closes = rules.checkin_window(session)
     if not opens <= now <= closes:
         existing = AttendanceRecord.objects.filter(session=session, enrollment=enrollment).first()
@@ -147,6 +148,7 @@ def _check_in(session: Session, enrollment: Enrollment, now: dt.datetime, ip: st
         existing = AttendanceRecord.objects.get(session=session, enrollment=enrollment)
         _refuse_unless_attended(existing)
         return ScanResult(OUTCOME_ALREADY, PURPOSE_CHECKIN, existing, session, _already_message(existing))
+    attendance_xapi_record(record=record, account=account)
     if late:
         message = f"签到成功（迟到）：{rules.hm(now)}，{session.title}。"
     else:
@@ -238,6 +240,7 @@ def attendance_correct(*, actor, session: Session, enrollment: Enrollment, statu
         record.status, record.method, record.reason, record.recorded_by = (
             status, AttendanceMethod.MANUAL, reason, actor)
         record.save(update_fields=["status", "method", "reason", "recorded_by", "updated_at"])
+    attendance_xapi_record(record=record, actor=actor)
     audit_record(action="attendance.correct", actor=actor, request=request, target=record,
                  target_repr=f"{enrollment.cadre.person.name} · {session}",
                  detail={"session": session.pk, "enrollment": enrollment.pk, "reason": reason,

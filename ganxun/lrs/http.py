@@ -5,6 +5,23 @@ Views of the LRS are plain Django views (not django-ninja): the resources speak
 multipart/mixed, raw documents, ETags and the 1.0.3 alternate request syntax, which
 a JSON-schema framework would only get in the way of. They carry the access policy
 `API` because each checks its own credentials here.
+
+Request preparation (`prepare_request`, run by `xapi_resource` before anything
+else) — what every resource view can rely on:
+
+* the body has been read (`request.body` works up to GANXUN_LRS_MAX_BODY_MB, and
+  a larger body is answered 413 before it is read);
+* the 1.0.3 alternate request syntax (Communication 1.3: `POST …?method=PUT` with
+  an `application/x-www-form-urlencoded` body carrying the headers, the `content`
+  and the parameters) has been UNWRAPPED IN PLACE: the same HttpRequest now has
+  the real `method`, `GET` holds the parameters from the form, `body` is the
+  `content` field, and `headers`/`META` carry the headers from the form
+  (Authorization, X-Experience-API-Version, Content-Type, If-Match,
+  If-None-Match). `request.xapi_alternate` is True for such a request. A view is
+  therefore written once, against `request.method`, `request.GET`,
+  `request.body` and `request.headers`, and serves both syntaxes. Query
+  parameters other than `method` on an alternate request are a 400, and so is
+  the alternate syntax while speaking 2.0.0 (which removed it).
 """
 
 from __future__ import annotations
@@ -19,8 +36,10 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
 from ganxun.access import policies
@@ -118,6 +137,96 @@ def client_touch(client: LrsClient) -> None:
         LrsClient.objects.filter(pk=client.pk).update(last_used_at=now)
 
 
+# --- request preparation: body limit, alternate request syntax ---------------------
+
+# Headers the alternate syntax may carry in its form (Communication 1.3.2).
+ALTERNATE_HEADERS = {
+    "authorization": "HTTP_AUTHORIZATION",
+    "x-experience-api-version": "HTTP_X_EXPERIENCE_API_VERSION",
+    "content-type": "CONTENT_TYPE",
+    "content-length": "CONTENT_LENGTH",
+    "if-match": "HTTP_IF_MATCH",
+    "if-none-match": "HTTP_IF_NONE_MATCH",
+}
+ALTERNATE_METHODS = {"GET", "HEAD", "PUT", "POST", "DELETE"}
+
+
+def max_body_bytes() -> int:
+    return settings.GANXUN_LRS_MAX_BODY_MB * 1024 * 1024
+
+
+def read_body(request: HttpRequest) -> bytes:
+    """The request body, read once, or XapiError(413) when it exceeds the limit.
+    Read from the stream so Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not apply:
+    the LRS has its own limit."""
+    if hasattr(request, "_body"):
+        body = request._body
+    else:
+        limit = max_body_bytes()
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise XapiError(400, "Content-Length 不是数字 (malformed Content-Length)") from None
+        if declared > limit:
+            raise XapiError(413, f"请求体超过 {settings.GANXUN_LRS_MAX_BODY_MB} MB (request body too large)")
+        body = request.read(limit + 1) if declared else b""
+        request._body = body
+    if len(body) > max_body_bytes():
+        raise XapiError(413, f"请求体超过 {settings.GANXUN_LRS_MAX_BODY_MB} MB (request body too large)")
+    return body
+
+
+def unwrap_alternate_syntax(request: HttpRequest) -> None:
+    """Rewrite an alternate-syntax request into the request it stands for (see the
+    module docstring). No-op for an ordinary request."""
+    request.xapi_alternate = False
+    if request.method != "POST" or "method" not in request.GET:
+        return
+    extra = sorted(set(request.GET) - {"method"})
+    if extra:
+        raise XapiError(400, f"使用 method 参数时查询串中不得有其他参数 (alternate request syntax: only "
+                             f"'method' may be in the query string, found {', '.join(extra)})")
+    method = request.GET["method"].upper()
+    if method not in ALTERNATE_METHODS:
+        raise XapiError(400, f"method 参数不受支持 (unsupported method {request.GET['method']!r})")
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise XapiError(400, "使用 method 参数时请求体须为 application/x-www-form-urlencoded "
+                             "(alternate request syntax needs a form-encoded body)")
+    try:
+        form = QueryDict(read_body(request), encoding="utf-8")
+    except UnicodeDecodeError:
+        raise XapiError(400, "表单不是合法的 UTF-8 (form is not valid UTF-8)") from None
+    params = QueryDict(mutable=True)
+    content = b""
+    meta = request.META
+    meta.pop("CONTENT_TYPE", None)
+    meta.pop("CONTENT_LENGTH", None)
+    for name, values in form.lists():
+        lowered = name.lower()
+        if lowered == "content":
+            content = values[-1].encode("utf-8")
+        elif lowered in ALTERNATE_HEADERS:
+            meta[ALTERNATE_HEADERS[lowered]] = values[-1]
+        else:
+            params.setlist(name, values)
+    meta["CONTENT_LENGTH"] = str(len(content))
+    params._mutable = False
+    request.method = method
+    request.META["REQUEST_METHOD"] = method
+    request.GET = params
+    request._body = content
+    request._post = QueryDict()
+    request._files = MultiValueDict()
+    request.__dict__.pop("headers", None)  # a cached_property built from META
+    request.xapi_alternate = True
+
+
+def prepare_request(request: HttpRequest) -> None:
+    read_body(request)
+    unwrap_alternate_syntax(request)
+
+
 # --- the view decorator -----------------------------------------------------------
 
 def xapi_resource(*, authenticated: bool = True) -> Callable:
@@ -128,7 +237,8 @@ def xapi_resource(*, authenticated: bool = True) -> Callable:
     * authenticates the client;
     * turns XapiError into the spec's error answer and stamps the version header on
       every response.
-    The 1.0.3 alternate request syntax is unwrapped here too (see `alternate_syntax`).
+    The body limit and the 1.0.3 alternate request syntax are handled first
+    (`prepare_request`).
     """
 
     def decorate(view: Callable) -> Callable:
@@ -137,8 +247,12 @@ def xapi_resource(*, authenticated: bool = True) -> Callable:
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             version = None
             try:
+                prepare_request(request)
                 if authenticated:
                     version = negotiate_version(request)
+                    if request.xapi_alternate and version == "2.0.0":
+                        raise XapiError(400, "xAPI 2.0.0 不支持替代请求语法 (the alternate request syntax was "
+                                             "removed in xAPI 2.0.0)")
                     client = authenticate(request)
                     client_touch(client)
                 else:

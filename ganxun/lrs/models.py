@@ -82,6 +82,10 @@ class XapiStatement(models.Model):
             models.Index(fields=["stored", "id"], name="lrs_stmt_stored"),
             models.Index(fields=["client", "stored", "id"], name="lrs_stmt_client"),
             models.Index(fields=["person", "stored", "id"], name="lrs_stmt_person"),
+            # StatementRef statements only: the second walk of a filtered query (statements
+            # that target a matching statement) reads these few rows in stored order.
+            models.Index(fields=["stored", "id"], condition=models.Q(object_statement_id__isnull=False),
+                         name="lrs_stmt_refs"),
         ]
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ganxun.access.roles import Role
+from ganxun.attendance.xapi import attendance_xapi_sync
 from ganxun.classes.models import ClassStatus
 from ganxun.demo.process import calls, classes, closing, evaluation, personas, plans, roster, running, staff
 from ganxun.demo.process.schedule import ClassSpec, city_and_county_specs, dongcheng_adhoc, in_window
@@ -58,6 +59,8 @@ def generate_process(*, seed: int, sizes, city: Organisation, county: Organisati
     evaluation.followups(world, liaison_unit.pk if liaison_unit else None)
     evaluation.rectification(world, run.places)
     closing.credit_corrections(world, run.pool)
+    # The year's attendance into the LRS as `attended` statements, as the scans would have.
+    world.add("xapi_attended_statements", attendance_xapi_sync())
     bulk_audit(world)
     return dict(sorted(world.counts.items()))
 

@@ -1,0 +1,63 @@
+"""Input of the course pages (back office) and the catalogue filters (learner)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from ganxun.access import scope
+from ganxun.core.forms import TablerForm
+from ganxun.learning.models import CourseKind
+from ganxun.learning.selectors import SORT_LABELS
+from ganxun.org.models import Organisation
+from ganxun.people.models import Teacher
+from ganxun.topics.models import Topic
+
+
+class CourseForm(TablerForm):
+    title = forms.CharField(label="课程名称", max_length=200)
+    kind = forms.ChoiceField(label="课程类型", choices=CourseKind.choices)
+    duration_minutes = forms.IntegerField(label="课程时长（分钟）", min_value=1, max_value=6000)
+    owner = forms.ModelChoiceField(label="发布单位", queryset=Organisation.objects.none())
+    is_required = forms.BooleanField(label="公共必修课", required=False)
+    series = forms.CharField(label="选修专题", max_length=40, required=False, help_text="选修课填写，如 经济管理、乡村振兴")
+    topics = forms.ModelMultipleChoiceField(label="培训内容", queryset=Topic.objects.filter(is_active=True),
+                                            required=False)
+    teacher = forms.ModelChoiceField(label="主讲教师", queryset=Teacher.objects.none(), required=False)
+    provider = forms.ModelChoiceField(label="提供机构", required=False, queryset=Organisation.objects.filter(
+        kind=Organisation.Kind.INSTITUTION, is_active=True))
+    summary = forms.CharField(label="课程简介", widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                              max_length=5000)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        root = scope.scope_path(actor) or "/nothing/"
+        self.fields["owner"].queryset = Organisation.objects.filter(
+            path__startswith=root, is_active=True,
+            kind__in=[Organisation.Kind.ORG_DEPT, Organisation.Kind.INSTITUTION])
+        self.fields["teacher"].queryset = (scope.scoped(actor, Teacher, permission="teachers.view")
+                                           .filter(is_active=True).select_related("person"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {"title": data["title"], "kind": data["kind"], "duration_minutes": data["duration_minutes"],
+                "summary": data["summary"], "topics": list(data["topics"]), "teacher": data["teacher"],
+                "provider": data["provider"], "is_required": data["is_required"], "series": data["series"]}
+
+
+class MediaForm(TablerForm):
+    file = forms.FileField(label="课程资源文件", help_text="MP4、WebM 视频，PDF 或 HTML 文档")
+    duration_seconds = forms.IntegerField(label="视频时长（秒）", min_value=1, max_value=360000, required=False,
+                                          help_text="MP4 可自动读出；WebM 请填写")
+
+
+class WithdrawForm(TablerForm):
+    reason = forms.CharField(label="下架原因", max_length=300, required=False)
+
+
+class CatalogueForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100)
+    topic = forms.ModelChoiceField(queryset=Topic.objects.filter(is_active=True), required=False)
+    kind = forms.ChoiceField(choices=[("", "全部类型"), *CourseKind.choices], required=False)
+    required = forms.ChoiceField(choices=[("", "必修和选修"), ("1", "公共必修"), ("0", "选修")], required=False)
+    series = forms.CharField(required=False, max_length=40)
+    sort = forms.ChoiceField(choices=list(SORT_LABELS.items()), required=False)

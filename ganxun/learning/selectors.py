@@ -1,0 +1,137 @@
+"""Reads of online learning, each from the scope gate (back office) or the learner's own reach.
+
+A learner sees a course when it is published and its owner hangs under a region that is one
+of the learner's unit's ancestors (a county's org department publishes to the county, the city
+party school to the city) — `courses_for_learner`. Missing, unpublished and out of reach are
+the same NotFound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Q, QuerySet
+
+from ganxun.access import scope
+from ganxun.core.errors import NotFound
+from ganxun.learning import search
+from ganxun.learning.models import Course, CourseMedia, CourseStatus, StudyProgress
+from ganxun.people.models import Cadre
+
+SORTS = {
+    "newest": ("-published_at", "-id"),
+    "rating": ("-rating_avg", "-rating_count", "-id"),
+    "learners": ("-learner_count", "-id"),
+}
+SORT_LABELS = {"newest": "最新发布", "rating": "评分最高", "learners": "学习人数最多"}
+
+
+def courses_in_scope(actor, *, permission: str = "courses.view") -> QuerySet[Course]:
+    return scope.scoped(actor, Course, permission=permission).select_related("owner", "teacher__person", "provider")
+
+
+def course_get_for(actor, pk, *, permission: str = "courses.view") -> Course:
+    """A course of the back office (owner in the actor's scope), or NotFound."""
+    return scope.get_for(actor, courses_in_scope(actor, permission=permission), pk, permission=permission)
+
+
+def _learner_unit_ancestors(actor) -> list[int]:
+    cadre = Cadre.objects.select_related("unit").filter(person__account=actor.pk).first()
+    if cadre is not None:
+        return cadre.unit.ancestor_ids()
+    role = scope.active_role(actor)
+    return role.scope.ancestor_ids() if role is not None else []
+
+
+def courses_for_learner(actor) -> QuerySet[Course]:
+    """Published courses the learner may study (empty without learning.study)."""
+    if not scope.can(actor, "learning.study"):
+        return Course.objects.none()
+    ancestors = _learner_unit_ancestors(actor)
+    return (Course.objects.filter(status=CourseStatus.PUBLISHED)
+            .filter(Q(owner__parent_id__in=ancestors) | Q(owner_id__in=ancestors))
+            .select_related("owner", "teacher__person", "provider"))
+
+
+def course_get_for_learner(actor, pk) -> Course:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    course = courses_for_learner(actor).filter(pk=pk).first()
+    if course is None:
+        raise NotFound()
+    return course
+
+
+def with_stats(queryset: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate learner_count (distinct learners who started it), rating_avg, rating_count."""
+    return queryset.annotate(
+        learner_count=Count("progress", distinct=True),
+        rating_avg=Avg("ratings__stars"),
+        rating_count=Count("ratings", distinct=True),
+    )
+
+
+@dataclass(frozen=True)
+class CatalogueQuery:
+    q: str = ""
+    topic_id: int | None = None
+    kind: str = ""
+    required: bool | None = None
+    series: str = ""
+    sort: str = "newest"
+
+
+def catalogue(actor, query: CatalogueQuery) -> QuerySet[Course]:
+    """The learner's catalogue narrowed by full-text search and filters, sorted. A topic filter
+    takes the topic's subtree (its code prefix)."""
+    courses = courses_for_learner(actor)
+    if query.q:
+        courses = search.search_filter(courses, query.q)
+    if query.topic_id:
+        from ganxun.topics.models import Topic
+
+        topic = Topic.objects.filter(pk=query.topic_id).first()
+        if topic is None:
+            return courses.none()
+        tagged = Course.objects.filter(Q(topics__code=topic.code) | Q(topics__code__startswith=f"{topic.code}."))
+        courses = courses.filter(pk__in=tagged.values("pk"))
+    if query.kind:
+        courses = courses.filter(kind=query.kind)
+    if query.required is not None:
+        courses = courses.filter(is_required=query.required)
+    if query.series:
+        courses = courses.filter(series=query.series)
+    order = SORTS.get(query.sort, SORTS["newest"])
+    return with_stats(courses).order_by(*order)
+
+
+def series_choices(actor) -> list[str]:
+    return sorted(set(courses_for_learner(actor).exclude(series="").values_list("series", flat=True)))
+
+
+def progress_of(actor, course: Course) -> StudyProgress | None:
+    return StudyProgress.objects.filter(account=actor, course=course).first()
+
+
+def my_progress(actor) -> QuerySet[StudyProgress]:
+    """The learner's own progress rows, most recently studied first."""
+    return (StudyProgress.objects.filter(account=actor).select_related("course")
+            .order_by("-last_studied_at", "-id"))
+
+
+def media_get_for_learner(actor, course_pk, media_pk) -> CourseMedia:
+    course = course_get_for_learner(actor, course_pk)
+    media = CourseMedia.objects.filter(course=course, pk=media_pk).select_related("course").first()
+    if media is None:
+        raise NotFound()
+    return media
+
+
+def media_get_for(actor, course_pk, media_pk) -> CourseMedia:
+    course = course_get_for(actor, course_pk)
+    media = CourseMedia.objects.filter(course=course, pk=media_pk).select_related("course").first()
+    if media is None:
+        raise NotFound()
+    return media

@@ -1,0 +1,241 @@
+"""Pages of online learning.
+
+Learner (/learn/courses/…): the catalogue with search and filters, a course's study page (the
+player sends heartbeats to the API, static/learning/study.js), my courses, rating, and the
+course media served with Range requests. Back office (/manage/courses/…): list, create, edit,
+upload media, publish and withdraw, within the actor's scope.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ganxun.access import scope
+from ganxun.access.policies import requires
+from ganxun.core.errors import DomainError, Forbidden, NotFound
+from ganxun.core.forms import add_domain_error
+from ganxun.core.views import forbidden, or_404, run_action
+from ganxun.learning import selectors, services
+from ganxun.learning.forms import CatalogueForm, CourseForm, MediaForm, WithdrawForm
+from ganxun.learning.media import ranged_file_response
+from ganxun.learning.models import CourseMedia, CourseStatus, MediaType
+
+# --- learner --------------------------------------------------------------------------------
+
+@requires("learning.study")
+def catalogue_view(request):
+    form = CatalogueForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    required = {"1": True, "0": False}.get(data.get("required") or "")
+    query = selectors.CatalogueQuery(q=data.get("q") or "", topic_id=data["topic"].pk if data.get("topic") else None,
+                                     kind=data.get("kind") or "", required=required, series=data.get("series") or "",
+                                     sort=data.get("sort") or "newest")
+    page = Paginator(selectors.catalogue(request.user, query), 20).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "learning/catalogue.html", {
+        "form": form, "page": page, "query": query,
+        "series_choices": selectors.series_choices(request.user), "sort_labels": selectors.SORT_LABELS,
+        "querystring": params.urlencode(),
+    })
+
+
+@requires("learning.study")
+def course_view(request, pk):
+    course = or_404(selectors.course_get_for_learner, request.user, pk)
+    media = services.current_media(course)
+    progress = selectors.progress_of(request.user, course)
+    stats = selectors.with_stats(type(course).objects.filter(pk=course.pk)).values(
+        "learner_count", "rating_avg", "rating_count").first()
+    required = services.required_seconds(course, media)
+    return render(request, "learning/course.html", {
+        "course": course, "media": media, "progress": progress, "stats": stats, "required_seconds": required,
+        "percent": min(100, int(progress.credited_seconds * 100 / required)) if progress and required else 0,
+        "media_url": reverse("learning:learn_media", args=[course.pk, media.pk]) if media else "",
+        "is_html": media is not None and media.content_type == MediaType.HTML,
+        "topics": course.topics.all(),
+    })
+
+
+@requires("learning.study")
+def my_courses_view(request):
+    rows = list(selectors.my_progress(request.user))
+    hours = sum((p.credit_hours for p in rows if p.credit_hours), 0)
+    return render(request, "learning/mine.html", {
+        "rows": rows, "completed": [p for p in rows if p.completed_at], "studying": [p for p in rows if not p.completed_at],
+        "hours": hours,
+    })
+
+
+@requires("learning.study")
+@require_POST
+def rate_view(request, pk):
+    course = or_404(selectors.course_get_for_learner, request.user, pk)
+    try:
+        stars = int(request.POST.get("stars", ""))
+    except ValueError:
+        stars = 0
+
+    def action():
+        services.course_rate(actor=request.user, course=course, stars=stars)
+        return "感谢您的评分。"
+
+    return run_action(request, action, back=reverse("learning:learn_course", args=[course.pk]))
+
+
+def _media_response(request, media: CourseMedia):
+    response = ranged_file_response(request, path=media.file.path, size=media.size, content_type=media.content_type,
+                                    etag=f'"{media.sha256}"', filename=media.original_name)
+    if media.content_type == MediaType.HTML:
+        # Uploaded HTML runs no script and reaches nothing of ours: a sandboxed, opaque origin.
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    return response
+
+
+@requires("learning.study")
+@require_http_methods(["GET", "HEAD"])
+@xframe_options_sameorigin
+def learn_media_view(request, pk, media_pk):
+    media = or_404(selectors.media_get_for_learner, request.user, pk, media_pk)
+    return _media_response(request, media)
+
+
+# --- back office ----------------------------------------------------------------------------
+
+@requires("courses.view")
+def manage_list_view(request):
+    courses = selectors.with_stats(selectors.courses_in_scope(request.user)).order_by("-updated_at", "-id")
+    status = request.GET.get("status", "")
+    if status in CourseStatus.values:
+        courses = courses.filter(status=status)
+    page = Paginator(courses, 30).get_page(request.GET.get("page"))
+    return render(request, "learning/manage/list.html", {
+        "page": page, "status": status, "statuses": CourseStatus.choices,
+        "can_manage": scope.can(request.user, "courses.manage"),
+    })
+
+
+@requires("courses.manage")
+def manage_create_view(request):
+    form = CourseForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.course_create(actor=request.user, owner=form.cleaned_data["owner"], request=request,
+                                            **form.service_kwargs())
+        except Forbidden:
+            return forbidden(request)
+        except NotFound:
+            raise Http404() from None
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "课程已创建（草稿）。请上传课程资源后发布。")
+            return redirect("learning:manage_detail", pk=course.pk)
+    return render(request, "learning/manage/form.html", {"form": form, "course": None},
+                  status=400 if form.errors else 200)
+
+
+@requires("courses.manage")
+def manage_edit_view(request, pk):
+    course = or_404(selectors.course_get_for, request.user, pk)
+    initial = {"title": course.title, "kind": course.kind, "duration_minutes": course.duration_minutes,
+               "owner": course.owner, "is_required": course.is_required, "series": course.series,
+               "topics": list(course.topics.all()), "teacher": course.teacher, "provider": course.provider,
+               "summary": course.summary}
+    form = CourseForm(request.POST or None, actor=request.user, initial=initial)
+    form.fields["owner"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_update(actor=request.user, course=course, request=request, **form.service_kwargs())
+        except Forbidden:
+            return forbidden(request)
+        except NotFound:
+            raise Http404() from None
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "课程信息已保存。")
+            return redirect("learning:manage_detail", pk=course.pk)
+    return render(request, "learning/manage/form.html", {"form": form, "course": course},
+                  status=400 if form.errors else 200)
+
+
+@requires("courses.view")
+def manage_detail_view(request, pk):
+    return _detail(request, or_404(selectors.course_get_for, request.user, pk))
+
+
+def _detail(request, course, media_form=None):
+    can_write = scope.path_within(request.user, course.owner.path)
+    return render(request, "learning/manage/detail.html", {
+        "course": course, "media": course.media.all(), "current": services.current_media(course),
+        "transitions": course.transitions.select_related("actor"), "topics": course.topics.all(),
+        "media_form": media_form or MediaForm(), "withdraw_form": WithdrawForm(),
+        "can_manage": can_write and scope.can(request.user, "courses.manage"),
+        "can_publish": can_write and scope.can(request.user, "courses.publish"),
+        "stats": selectors.with_stats(type(course).objects.filter(pk=course.pk)).values(
+            "learner_count", "rating_avg", "rating_count").first(),
+    }, status=400 if media_form is not None and media_form.errors else 200)
+
+
+@requires("courses.manage")
+@require_POST
+def manage_upload_view(request, pk):
+    course = or_404(selectors.course_get_for, request.user, pk)
+    form = MediaForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.media_upload(actor=request.user, course=course, upload=form.cleaned_data["file"],
+                                  duration_seconds=form.cleaned_data["duration_seconds"], request=request)
+        except Forbidden:
+            return forbidden(request)
+        except NotFound:
+            raise Http404() from None
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "课程资源已上传。")
+            return redirect("learning:manage_detail", pk=course.pk)
+    return _detail(request, course, media_form=form)
+
+
+@requires("courses.publish")
+@require_POST
+def manage_publish_view(request, pk):
+    course = or_404(selectors.course_get_for, request.user, pk)
+
+    def action():
+        services.course_publish(actor=request.user, course=course, request=request)
+        return "课程已发布，学员可以在课程超市中学习。"
+
+    return run_action(request, action, back=reverse("learning:manage_detail", args=[course.pk]),
+                      refused_prefix="未能发布：")
+
+
+@requires("courses.publish")
+@require_POST
+def manage_withdraw_view(request, pk):
+    course = or_404(selectors.course_get_for, request.user, pk)
+    form = WithdrawForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+
+    def action():
+        services.course_withdraw(actor=request.user, course=course, reason=reason, request=request)
+        return "课程已下架。"
+
+    return run_action(request, action, back=reverse("learning:manage_detail", args=[course.pk]),
+                      refused_prefix="未能下架：")
+
+
+@requires("courses.view")
+@require_http_methods(["GET", "HEAD"])
+@xframe_options_sameorigin
+def manage_media_view(request, pk, media_pk):
+    media = or_404(selectors.media_get_for, request.user, pk, media_pk)
+    return _media_response(request, media)
