@@ -62,12 +62,15 @@ bench: setup
 	$(PY) bench/list_bench.py
 	$(PY) bench/close_bench.py
 	$(PY) bench/checkin_bench.py
+	$(PY) bench/lrs_ingest_bench.py
 	@if $(PY) scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
 		$(PY) bench/demo_bench.py --database-url "$(PG_TEST_URL)"; \
 		$(PY) bench/import_bench.py --database-url "$(PG_TEST_URL)"; \
 		$(PY) bench/list_bench.py --database-url "$(PG_TEST_URL)"; \
 		$(PY) bench/close_bench.py --database-url "$(PG_TEST_URL)"; \
 		$(PY) bench/checkin_bench.py --database-url "$(PG_TEST_URL)"; \
+		$(PY) bench/lrs_ingest_bench.py --database-url "$(PG_TEST_URL)"; \
+		$(PY) bench/lrs_query_bench.py --database-url "$(PG_TEST_URL)"; \
 	fi
 
 demo-reset: setup

@@ -116,6 +116,9 @@ INSTALLED_APPS = [
     "ganxun.classes",
     "ganxun.credits",
     "ganxun.learning",
+    "ganxun.onlineclasses",
+    "ganxun.coursework",
+    "ganxun.recognition",
     "ganxun.roster",
     "ganxun.attendance",
     "ganxun.logistics",
@@ -258,6 +261,16 @@ GANXUN_STUDY_SEEK_ALLOWANCE_SECONDS = env_int("STUDY_SEEK_ALLOWANCE_SECONDS", 10
 GANXUN_STUDY_DAILY_CAP_HOURS = float(env("STUDY_DAILY_CAP_HOURS", "8"))
 GANXUN_STUDY_COMPLETION_RATIO = float(env("STUDY_COMPLETION_RATIO", "0.9"))
 GANXUN_STUDY_PROGRESS_STATEMENT_MINUTES = env_int("STUDY_PROGRESS_STATEMENT_MINUTES", 5)
+
+# --- Themed online classes (docs/onlineclasses.md): reminders N days before the deadline ----
+GANXUN_THEMED_CLASS_REMINDER_DAYS = [int(d) for d in env("THEMED_CLASS_REMINDER_DAYS", "7,1").split(",") if d.strip()]
+# Review pipeline: expert reviews needed before the org department confirms; a pilot course is
+# promoted to everyone when at least PILOT_MIN_RATINGS learners rated it PILOT_MIN_AVERAGE or more.
+GANXUN_COURSE_REVIEWS_REQUIRED = env_int("COURSE_REVIEWS_REQUIRED", 3)
+GANXUN_PILOT_MIN_RATINGS = env_int("PILOT_MIN_RATINGS", 10)
+GANXUN_PILOT_MIN_AVERAGE = float(env("PILOT_MIN_AVERAGE", "4.0"))
+# Yearly credit hours a cadre should earn (the learner home pro-rates it by the day of the year).
+GANXUN_YEARLY_HOURS_REQUIRED = env_int("YEARLY_HOURS_REQUIRED", 50)
 
 # --- Language, time --------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -4,6 +4,8 @@ refuses views without one and tests/test_policies.py proves there are none."""
 from django.urls import include, path
 
 urlpatterns = [
+    # First: the LRS ingest path is the hottest route (resolving is a linear walk).
+    path("xapi/", include("ganxun.lrs.urls")),
     path("", include("ganxun.portal.urls")),
     path("", include("ganxun.access.urls")),
     path("manage/org/", include("ganxun.org.urls")),
@@ -17,6 +19,9 @@ urlpatterns = [
     path("", include("ganxun.classes.urls")),
     path("", include("ganxun.credits.urls")),
     path("", include("ganxun.learning.urls")),
+    path("", include("ganxun.recognition.urls")),
+    path("", include("ganxun.onlineclasses.urls")),
+    path("", include("ganxun.coursework.urls")),
     path("", include("ganxun.roster.urls")),
     path("", include("ganxun.attendance.urls")),
     path("", include("ganxun.logistics.urls")),
@@ -24,5 +29,4 @@ urlpatterns = [
     path("", include("ganxun.evaluation.urls")),
     path("", include("ganxun.archive.urls")),
     path("api/v1/", include("ganxun.api.urls")),
-    path("xapi/", include("ganxun.lrs.urls")),
 ]

@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     UNIT_LIAISON = "unit_liaison", "单位联络员"
     CADRE = "cadre", "参训干部"
     LEADER = "leader", "领导（只读）"
+    COURSE_REVIEWER = "course_reviewer", "课程评审专家"
     SYSTEM_ADMIN = "system_admin", "系统管理员"
     SECURITY_ADMIN = "security_admin", "安全管理员"
     AUDIT_ADMIN = "audit_admin", "审计管理员"
@@ -38,7 +39,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "plans.view", "plans.manage", "plans.approve", "classes.view", "classes.manage",
         "roster.view", "roster.call", "roster.review", "attendance.view", "assessment.view",
         "credits.view", "credits.correct", "archive.view", "evaluation.view", "rectification.manage",
-        "courses.view", "courses.manage", "courses.publish",
+        "courses.view", "courses.manage", "courses.publish", "courses.submit", "courses.confirm",
+        "recognition.view", "recognition.manage", "recognition.upload", "recognition.decide", "recognition.export",
+        "onlineclasses.view", "onlineclasses.manage",
     }),
     Role.INSTITUTION_ADMIN: frozenset({
         "org.view", "topics.view", "teachers.view", "teachers.manage", "teachers.reveal",
@@ -46,7 +49,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "roster.view", "attendance.view", "attendance.manage", "leave.approve", "logistics.manage",
         "assessment.view", "assessment.manage", "reflections.grade", "classes.run", "classes.close",
         "evaluation.view", "evaluation.manage", "rectification.manage",
-        "courses.view", "courses.manage", "courses.publish",
+        "courses.view", "courses.manage", "courses.submit",
     }),
     Role.HEAD_TEACHER: frozenset({
         "org.view", "topics.view", "teachers.view", "self.view", "classes.view", "timetable.manage",
@@ -54,17 +57,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "assessment.view", "assessment.manage", "reflections.grade", "classes.run", "classes.close",
         "evaluation.view",
     }),
-    Role.TEACHER: frozenset({"topics.view", "self.view", "classes.view", "reflections.grade", "evaluation.own"}),
+    Role.TEACHER: frozenset({"topics.view", "self.view", "classes.view", "reflections.grade", "evaluation.own",
+                             "courses.view", "courses.manage", "courses.submit"}),
     Role.UNIT_LIAISON: frozenset({
         "org.view", "cadres.view", "cadres.manage", "cadres.reveal", "cadres.import", "cadres.export", "surveys.view",
         "roster.view", "roster.nominate", "attendance.view", "credits.view", "archive.view", "evaluation.followup",
+        "recognition.view", "recognition.upload", "onlineclasses.view",
     }),
     Role.CADRE: frozenset({"self.view", "learning.study"}),
     Role.LEADER: frozenset({
         "org.view", "topics.view", "cadres.view", "teachers.view", "units.export", "surveys.view",
         "plans.view", "classes.view", "roster.view", "attendance.view", "assessment.view", "credits.view",
-        "archive.view", "evaluation.view", "courses.view",
+        "archive.view", "evaluation.view", "courses.view", "recognition.view", "onlineclasses.view",
     }),
+    # Experts who score the courses submitted for review under their scope node (课程评审).
+    Role.COURSE_REVIEWER: frozenset({"topics.view", "courses.review"}),
     Role.SYSTEM_ADMIN: frozenset({
         "org.view", "org.manage", "org.manage_units", "topics.view", "topics.manage",
         "units.import", "units.export", "system.operate", "lrs.manage",
@@ -88,6 +95,7 @@ ROLE_SCOPE_KINDS: dict[str, frozenset[str]] = {
     Role.UNIT_LIAISON: frozenset({"unit"}),
     Role.CADRE: frozenset({"unit"}),
     Role.LEADER: frozenset({"region"}),
+    Role.COURSE_REVIEWER: frozenset({"region"}),
     Role.SYSTEM_ADMIN: frozenset({"region"}),
     Role.SECURITY_ADMIN: frozenset({"region"}),
     Role.AUDIT_ADMIN: frozenset({"region"}),

@@ -14,11 +14,13 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from ganxun.access import scope
 from ganxun.api.auth import permission
 from ganxun.api.errors import responses
-from ganxun.api.schemas import Id, Input, PageQuery, label, page_of, text
-from ganxun.learning import selectors, services
-from ganxun.learning.models import Course, CourseKind, StudyProgress
+from ganxun.api.schemas import Id, Input, Page, PageQuery, label, page_of, text
+from ganxun.core.errors import DomainError
+from ganxun.learning import review, selectors, services
+from ganxun.learning.models import Course, CourseKind, CourseStatus, StudyProgress
 
 router = Router()
 LEARNING = ["网络学习"]
@@ -198,3 +200,145 @@ def learning_heartbeat(request, payload: StudyHeartbeatIn):
     result = services.study_heartbeat(actor=request.auth, token=payload.token, seq=payload.seq,
                                       position=payload.position, rate=payload.rate, visible=payload.visible)
     return result.__dict__
+
+
+# --- review pipeline (back office) --------------------------------------------------------------
+
+REVIEW = ["课程评审"]
+
+
+class ReviewQueueItemOut(Schema):
+    id: int
+    title: str
+    kind: str
+    duration_minutes: int
+    owner_name: str
+    review_round: int
+    my_review_done: bool = Field(description="本人已提交本轮评审意见")
+
+
+class CourseReviewIn(Input):
+    content_score: int = Field(ge=1, le=5, description="内容 1–5 分")
+    teaching_score: int = Field(ge=1, le=5, description="讲授 1–5 分")
+    production_score: int = Field(ge=1, le=5, description="制作 1–5 分")
+    comment: text(2000)
+
+
+class CourseReviewOut(Schema):
+    id: int
+    course_id: int
+    round: int
+    content_score: int
+    teaching_score: int
+    production_score: int
+    comment: str
+    reviewer_name: str | None = Field(description="仅组织部门可见")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CourseSubmitIn(Input):
+    note: text(300) = ""
+
+
+class CourseConfirmIn(Input):
+    decision: Literal["publish", "pilot", "return"] = Field(description="publish 发布；pilot 试点；return 退回")
+    pilot_org_ids: list[int] = Field(default_factory=list, max_length=200, description="试点范围：地区或单位 id")
+    reason: text(300) = ""
+
+
+class TransitionOut(Schema):
+    from_status: str
+    to_status: str
+    note: str
+    at: dt.datetime
+
+
+class CourseReviewStateOut(Schema):
+    id: int
+    status: str
+    status_label: str
+    review_round: int
+    reviews_required: int
+    reviews_in_round: int
+    pilot_org_ids: list[int]
+    pilot_rating_count: int | None
+    pilot_rating_avg: float | None
+    reviews: list[CourseReviewOut]
+    transitions: list[TransitionOut]
+
+
+def _review_out(item, *, show_reviewer: bool) -> dict:
+    return {"id": item.pk, "course_id": item.course_id, "round": item.round, "content_score": item.content_score,
+            "teaching_score": item.teaching_score, "production_score": item.production_score,
+            "comment": item.comment, "reviewer_name": item.reviewer.full_name if show_reviewer else None,
+            "created_at": item.created_at, "updated_at": item.updated_at}
+
+
+def _review_state(request, course: Course) -> dict:
+    course.refresh_from_db()
+    summary = review.review_summary(course)
+    pilot = services.pilot_standing(course) if course.status == CourseStatus.PILOT else None
+    show = scope.can(request.auth, "courses.confirm")
+    return {"id": course.pk, "status": course.status, "status_label": label(CourseStatus, course.status),
+            "review_round": course.review_round, "reviews_required": summary.required,
+            "reviews_in_round": summary.count,
+            "pilot_org_ids": sorted(course.pilot_orgs.values_list("pk", flat=True)),
+            "pilot_rating_count": pilot.rating_count if pilot else None,
+            "pilot_rating_avg": round(pilot.rating_avg, 2) if pilot and pilot.rating_avg is not None else None,
+            "reviews": [_review_out(r, show_reviewer=show) for r in review.reviews_of(course)],
+            "transitions": [{"from_status": t.from_status, "to_status": t.to_status, "note": t.note, "at": t.at}
+                            for t in course.transitions.all()]}
+
+
+@router.get("/course-reviews", response=responses({200: Page[ReviewQueueItemOut]}, 400), tags=REVIEW,
+            summary="待评审课程（评审专家）")
+@permission("courses.review")
+def review_queue(request, paging: Query[PageQuery]):
+    return page_of(review.courses_for_reviewer(request.auth), paging, lambda c: {
+        "id": c.pk, "title": c.title, "kind": c.kind, "duration_minutes": c.duration_minutes,
+        "owner_name": c.owner.name, "review_round": c.review_round, "my_review_done": c.my_review_done})
+
+
+@router.put("/course-reviews/{course_id}", response=responses({200: CourseReviewOut}, 400, 404), tags=REVIEW,
+            summary="提交或修改本轮评审意见")
+@permission("courses.review")
+def review_save(request, course_id: Id, payload: CourseReviewIn):
+    """One review per expert and round: a repeated PUT revises the same review."""
+    course = review.course_get_for_reviewer(request.auth, course_id)
+    item = review.course_review_save(actor=request.auth, course=course, content_score=payload.content_score,
+                                     teaching_score=payload.teaching_score,
+                                     production_score=payload.production_score, comment=payload.comment,
+                                     request=request)
+    return _review_out(item, show_reviewer=False)
+
+
+@router.get("/managed-courses/{course_id}/review", response=responses({200: CourseReviewStateOut}, 400, 404),
+            tags=REVIEW, summary="课程的评审状态、评审意见与状态记录")
+@permission("courses.view")
+def review_state(request, course_id: Id):
+    return _review_state(request, selectors.course_get_for(request.auth, course_id))
+
+
+@router.post("/managed-courses/{course_id}/submit", response=responses({200: CourseReviewStateOut}, 400, 404, 409),
+             tags=REVIEW, summary="提交专家评审（课程提供方）")
+@permission("courses.submit")
+def review_submit(request, course_id: Id, payload: CourseSubmitIn):
+    course = selectors.course_get_for(request.auth, course_id)
+    review.course_submit(actor=request.auth, course=course, note=payload.note, request=request)
+    return _review_state(request, course)
+
+
+@router.post("/managed-courses/{course_id}/confirm", response=responses({200: CourseReviewStateOut}, 400, 404),
+             tags=REVIEW, summary="评审确认：发布、试点或退回（组织部门）")
+@permission("courses.confirm")
+def review_confirm(request, course_id: Id, payload: CourseConfirmIn):
+    """Publishing or piloting needs the required number of reviews of the current round."""
+    course = review.course_get_for_confirm(request.auth, course_id)
+    choices = review.pilot_org_choices(request.auth)
+    orgs = list(choices.filter(pk__in=payload.pilot_org_ids))
+    if len(orgs) != len(set(payload.pilot_org_ids)):
+        raise DomainError("试点范围中有不存在或不在您管理范围内的地区或单位。", field="pilot_org_ids")
+    review.course_confirm(actor=request.auth, course=course, decision=payload.decision, pilot_orgs=orgs,
+                          reason=payload.reason, request=request)
+    return _review_state(request, course)

@@ -8,6 +8,7 @@ class LearningConfig(AppConfig):
 
     def ready(self) -> None:
         from ganxun.access import scope
+        from ganxun.learning import jobs  # noqa: F401  (run_huey autoloads only modules named tasks)
         from ganxun.learning.models import Course, CourseMedia, StudyProgress
 
         # A course belongs to the org department or institution that publishes it; learners reach

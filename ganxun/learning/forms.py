@@ -7,6 +7,7 @@ from django import forms
 from ganxun.access import scope
 from ganxun.core.forms import TablerForm
 from ganxun.learning.models import CourseKind
+from ganxun.learning.review import Decision, pilot_org_choices
 from ganxun.learning.selectors import SORT_LABELS
 from ganxun.org.models import Organisation
 from ganxun.people.models import Teacher
@@ -61,3 +62,30 @@ class CatalogueForm(forms.Form):
     required = forms.ChoiceField(choices=[("", "必修和选修"), ("1", "公共必修"), ("0", "选修")], required=False)
     series = forms.CharField(required=False, max_length=40)
     sort = forms.ChoiceField(choices=list(SORT_LABELS.items()), required=False)
+
+
+SCORE_CHOICES = [(n, f"{n} 分") for n in range(5, 0, -1)]
+
+
+class ReviewForm(TablerForm):
+    content_score = forms.TypedChoiceField(label="内容（政治性、思想性、科学性）", choices=SCORE_CHOICES, coerce=int)
+    teaching_score = forms.TypedChoiceField(label="讲授（逻辑、表达、案例）", choices=SCORE_CHOICES, coerce=int)
+    production_score = forms.TypedChoiceField(label="制作（画面、声音、字幕）", choices=SCORE_CHOICES, coerce=int)
+    comment = forms.CharField(label="评审意见", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class SubmitForm(TablerForm):
+    note = forms.CharField(label="提交说明", max_length=300, required=False)
+
+
+class ConfirmForm(TablerForm):
+    decision = forms.ChoiceField(label="评审结论", choices=[], widget=forms.RadioSelect)
+    pilot_orgs = forms.ModelMultipleChoiceField(label="试点范围", queryset=Organisation.objects.none(), required=False,
+                                                help_text="选择“试讲试评”时必选：这些地区或单位的干部先学习并评分")
+    reason = forms.CharField(label="说明", max_length=300, required=False, help_text="退回时必填：退回原因")
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = Decision.CHOICES
+        self.fields["decision"].widget.attrs["class"] = "form-check-input"
+        self.fields["pilot_orgs"].queryset = pilot_org_choices(actor)

@@ -55,6 +55,12 @@ class Course(models.Model):
     owner = models.ForeignKey("org.Organisation", on_delete=models.PROTECT, related_name="owned_courses",
                               verbose_name="发布单位")
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    # Review pipeline: each submission opens a new round; reviews count within their round.
+    review_round = models.PositiveIntegerField("评审轮次", default=0)
+    # Pilot (试讲试评): the org nodes whose cadres see the course while it is a pilot, and since when.
+    pilot_orgs = models.ManyToManyField("org.Organisation", blank=True, related_name="pilot_courses",
+                                        verbose_name="试点范围")
+    pilot_since = models.DateTimeField("试点开始", null=True, blank=True)
     # jieba-segmented words of title, summary, series, teacher and topics, separated by spaces:
     # the text the full-text index (SQLite FTS5 / PostgreSQL tsvector 'simple') is built from.
     search_text = models.TextField(blank=True, editable=False)
@@ -93,6 +99,37 @@ class CourseTransition(models.Model):
     class Meta:
         verbose_name = "课程状态变更"
         ordering = ["at", "id"]
+
+
+class CourseReview(models.Model):
+    """An expert's scores (1–5 on content, teaching, production) and comment on a course under
+    review, one per reviewer and review round (a reviewer may revise theirs while the round is open)."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="reviews")
+    round = models.PositiveIntegerField("评审轮次")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content_score = models.PositiveSmallIntegerField("内容", validators=[MinValueValidator(1), MaxValueValidator(5)])
+    teaching_score = models.PositiveSmallIntegerField("讲授", validators=[MinValueValidator(1), MaxValueValidator(5)])
+    production_score = models.PositiveSmallIntegerField("制作", validators=[MinValueValidator(1),
+                                                                           MaxValueValidator(5)])
+    comment = models.TextField("评审意见", max_length=2000)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "课程评审"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "round", "reviewer"], name="course_review_once_per_round"),
+            models.CheckConstraint(condition=Q(content_score__gte=1) & Q(content_score__lte=5)
+                                   & Q(teaching_score__gte=1) & Q(teaching_score__lte=5)
+                                   & Q(production_score__gte=1) & Q(production_score__lte=5),
+                                   name="course_review_scores_1_to_5"),
+        ]
+
+    @property
+    def average(self) -> float:
+        return (self.content_score + self.teaching_score + self.production_score) / 3
 
 
 def _media_path(instance: "CourseMedia", filename: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, Q, QuerySet
 
 from ganxun.access import scope
+from ganxun.access.roles import Role
 from ganxun.core.errors import NotFound
 from ganxun.learning import search
 from ganxun.learning.models import Course, CourseMedia, CourseStatus, StudyProgress
@@ -27,7 +28,12 @@ SORT_LABELS = {"newest": "最新发布", "rating": "评分最高", "learners": "
 
 
 def courses_in_scope(actor, *, permission: str = "courses.view") -> QuerySet[Course]:
-    return scope.scoped(actor, Course, permission=permission).select_related("owner", "teacher__person", "provider")
+    """Courses whose owner lies in the actor's scope; a teacher's are only those they created or teach."""
+    courses = scope.scoped(actor, Course, permission=permission)
+    role = scope.active_role(actor)
+    if role is not None and role.role == Role.TEACHER:
+        courses = courses.filter(Q(created_by=actor.pk) | Q(teacher__person__account=actor.pk))
+    return courses.select_related("owner", "teacher__person", "provider")
 
 
 def course_get_for(actor, pk, *, permission: str = "courses.view") -> Course:
@@ -44,12 +50,16 @@ def _learner_unit_ancestors(actor) -> list[int]:
 
 
 def courses_for_learner(actor) -> QuerySet[Course]:
-    """Published courses the learner may study (empty without learning.study)."""
+    """Courses the learner may study (empty without learning.study): published ones whose owner
+    hangs under one of the unit's ancestors, and pilots whose audience (pilot_orgs) is the unit or
+    one of its ancestors."""
     if not scope.can(actor, "learning.study"):
         return Course.objects.none()
     ancestors = _learner_unit_ancestors(actor)
-    return (Course.objects.filter(status=CourseStatus.PUBLISHED)
-            .filter(Q(owner__parent_id__in=ancestors) | Q(owner_id__in=ancestors))
+    pilots = Course.objects.filter(status=CourseStatus.PILOT, pilot_orgs__in=ancestors).values("pk")
+    return (Course.objects.filter(
+        (Q(status=CourseStatus.PUBLISHED) & (Q(owner__parent_id__in=ancestors) | Q(owner_id__in=ancestors)))
+        | Q(pk__in=pilots))
             .select_related("owner", "teacher__person", "provider"))
 
 
@@ -135,3 +145,19 @@ def media_get_for(actor, course_pk, media_pk) -> CourseMedia:
     if media is None:
         raise NotFound()
     return media
+
+
+def continue_learning(actor, *, limit: int = 5) -> list[StudyProgress]:
+    """Courses the learner started and has not completed, most recently studied first — only those
+    still open to them (published, or a pilot they belong to)."""
+    return list(StudyProgress.objects.filter(account=actor, completed_at__isnull=True,
+                                             course__in=courses_for_learner(actor).values("pk"))
+                .select_related("course").order_by("-last_studied_at", "-started_at", "-id")[:limit])
+
+
+def required_not_done(actor) -> QuerySet[Course]:
+    """Published required courses (公共必修) within the learner's reach that they have not
+    completed, oldest publication first (the longest outstanding)."""
+    done = StudyProgress.objects.filter(account=actor, completed_at__isnull=False).values("course_id")
+    return (courses_for_learner(actor).filter(status=CourseStatus.PUBLISHED, is_required=True)
+            .exclude(pk__in=done).order_by("published_at", "id"))

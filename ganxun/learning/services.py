@@ -19,10 +19,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from ganxun.access import scope
+from ganxun.access.roles import Role
 from ganxun.audit.services import audit_record
 from ganxun.core.errors import Conflict, DomainError, NotFound
 from ganxun.credits.models import CreditMode
@@ -44,7 +45,7 @@ from ganxun.learning.models import (
     Verdict,
 )
 from ganxun.org.models import Organisation
-from ganxun.people.models import Cadre
+from ganxun.people.models import Cadre, Teacher
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,28 @@ OWNER_KINDS = frozenset({Organisation.Kind.ORG_DEPT, Organisation.Kind.INSTITUTI
 def _record(course: Course, *, actor, from_status: str, note: str = "", now: dt.datetime) -> None:
     CourseTransition.objects.create(course=course, from_status=from_status, to_status=course.status,
                                     actor=actor if getattr(actor, "pk", None) else None, note=note[:300], at=now)
+
+
+def _is_teacher(actor) -> bool:
+    role = scope.active_role(actor)
+    return role is not None and role.role == Role.TEACHER
+
+
+def require_author(actor, course: Course) -> None:
+    """A teacher writes only the courses they created or teach (an admin any course in scope);
+    other courses are NotFound, like the back office's selectors."""
+    if not _is_teacher(actor):
+        return
+    if course.created_by_id == actor.pk:
+        return
+    if course.teacher_id and Teacher.objects.filter(pk=course.teacher_id, person__account=actor.pk).exists():
+        return
+    raise NotFound("该课程不在您的管理范围内。")
+
+
+def _require_editable(course: Course) -> None:
+    if course.status == CourseStatus.IN_REVIEW:
+        raise DomainError("课程正在评审中，评审结束前不能修改。", code="in_review")
 
 
 def _check_fields(*, title: str, kind: str, duration_minutes: int, is_required: bool, series: str) -> None:
@@ -80,6 +103,12 @@ def course_create(*, actor, owner: Organisation, title: str, kind: str, duration
         raise DomainError("课程的发布单位应为组织部门或培训机构。", field="owner")
     series = (series or "").strip()
     _check_fields(title=title, kind=kind, duration_minutes=duration_minutes, is_required=is_required, series=series)
+    if _is_teacher(actor):
+        # A teacher provides their own course: they are its teacher, the institution its owner.
+        if owner.kind != Organisation.Kind.INSTITUTION:
+            raise DomainError("教师提供的课程，发布单位应为所在培训机构。", field="owner")
+        teacher = Teacher.objects.filter(person__account=actor.pk, institution=owner).first()
+        provider = provider or owner
     now = now or timezone.now()
     course = Course(owner=owner, title=title.strip(), summary=(summary or "").strip(), kind=kind,
                     duration_minutes=duration_minutes, teacher=teacher, provider=provider, is_required=is_required,
@@ -102,6 +131,10 @@ def course_update(*, actor, course: Course, title: str, kind: str, duration_minu
     scope.require(actor, "courses.manage")
     course = Course.objects.select_for_update().select_related("owner").get(pk=course.pk)
     scope.require_within(actor, course.owner, message="该课程不在您的管理范围内。")
+    require_author(actor, course)
+    _require_editable(course)
+    if _is_teacher(actor):
+        teacher, provider = course.teacher, course.provider or course.owner
     series = (series or "").strip()
     _check_fields(title=title, kind=kind, duration_minutes=duration_minutes, is_required=is_required, series=series)
     if kind != course.kind and course.media.exists():
@@ -117,7 +150,9 @@ def course_update(*, actor, course: Course, title: str, kind: str, duration_minu
     return course
 
 
-PUBLISHABLE_FROM = frozenset({CourseStatus.DRAFT, CourseStatus.IN_REVIEW, CourseStatus.PILOT, CourseStatus.WITHDRAWN})
+# In review a course is decided by review.course_confirm; a draft is published directly only when
+# an org department owns it (an institution's course goes through expert review first).
+PUBLISHABLE_FROM = frozenset({CourseStatus.DRAFT, CourseStatus.PILOT, CourseStatus.WITHDRAWN})
 WITHDRAWABLE_FROM = frozenset({CourseStatus.PUBLISHED, CourseStatus.PILOT})
 
 
@@ -125,18 +160,25 @@ def _locked_in_scope(actor, course: Course, permission: str) -> Course:
     scope.require(actor, permission)
     course = Course.objects.select_for_update().select_related("owner").get(pk=course.pk)
     scope.require_within(actor, course.owner, message="该课程不在您的管理范围内。")
+    require_author(actor, course)
     return course
 
 
 @transaction.atomic
 def course_publish(*, actor, course: Course, now: dt.datetime | None = None, request=None) -> Course:
-    """Publish to learners (org department / institution admin of the owner). The course must have
-    its content: a video for video kinds, a PDF or HTML document for documents."""
+    """Publish to learners (org-department admin of the owner): a draft of an org department, a
+    pilot promoted early, or a withdrawn course again. An institution's draft goes through review
+    (review.course_submit → reviews → review.course_confirm). The course must have its content:
+    a video for video kinds, a PDF or HTML document for documents."""
     course = _locked_in_scope(actor, course, "courses.publish")
     if course.status == CourseStatus.PUBLISHED:
         raise Conflict("课程已经发布。", code="already_published")
+    if course.status == CourseStatus.IN_REVIEW:
+        raise DomainError("课程正在评审中，请在评审确认中决定发布、试点或退回。", code="in_review")
     if course.status not in PUBLISHABLE_FROM:
         raise DomainError("当前状态的课程不能发布。", code="bad_status")
+    if course.status == CourseStatus.DRAFT and course.owner.kind != Organisation.Kind.ORG_DEPT:
+        raise DomainError("培训机构提供的课程须经专家评审和组织部门确认后发布，请先提交评审。", code="needs_review")
     if current_media(course) is None:
         raise DomainError("请先上传课程资源（视频课程上传视频，文档课程上传 PDF 或 HTML）。", code="no_media")
     now = now or timezone.now()
@@ -188,6 +230,7 @@ def media_upload(*, actor, course: Course, upload, duration_seconds: int | None 
     that disagrees with the content, a document for a video course or the other way round.
     A video's duration comes from the MP4 header when it can be read, else from `duration_seconds`."""
     course = _locked_in_scope(actor, course, "courses.manage")
+    _require_editable(course)
     limit = settings.GANXUN_MEDIA_MAX_MB * 1024 * 1024
     if upload.size is None or upload.size == 0:
         raise DomainError("文件是空的。", code="empty_file", field="file")
@@ -252,7 +295,7 @@ def study_launch(*, actor, course: Course, now: dt.datetime | None = None, user_
     """Open a study session of a published course: a fresh token for its heartbeats, and the
     learner's progress (created on the first launch). Emits xAPI "launched"."""
     scope.require(actor, "learning.study")
-    if course.status != CourseStatus.PUBLISHED:
+    if course.status not in (CourseStatus.PUBLISHED, CourseStatus.PILOT):
         raise NotFound()
     media = current_media(course)
     if media is None:
@@ -414,11 +457,66 @@ def progress_complete(*, actor, progress: StudyProgress, now: dt.datetime, test_
 
 @transaction.atomic
 def course_rate(*, actor, course: Course, stars: int) -> CourseRating:
-    """A learner's 1–5 stars for a course they have studied (the latest rating counts)."""
+    """A learner's 1–5 stars for a course they have studied (the latest rating counts). A pilot
+    course is promoted when its ratings reach the threshold (course_pilot_check)."""
     scope.require(actor, "learning.study")
     if not isinstance(stars, int) or not 1 <= stars <= 5:
         raise DomainError("评分应为 1–5 星。", field="stars")
     if not StudyProgress.objects.filter(account=actor, course=course, credited_seconds__gt=0).exists():
         raise DomainError("学习过该课程后才能评分。", code="not_studied")
     rating, _ = CourseRating.objects.update_or_create(course=course, account=actor, defaults={"stars": stars})
+    if course.status == CourseStatus.PILOT:
+        course_pilot_check(course=course)
     return rating
+
+
+# --- pilot (试讲试评) -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PilotStanding:
+    rating_count: int
+    rating_avg: float | None
+    min_ratings: int
+    min_average: float
+
+    @property
+    def passed(self) -> bool:
+        return (self.rating_count >= self.min_ratings and self.rating_avg is not None
+                and self.rating_avg >= self.min_average)
+
+
+def pilot_standing(course: Course) -> PilotStanding:
+    """The course's ratings against the promotion threshold: at least GANXUN_PILOT_MIN_RATINGS
+    ratings averaging GANXUN_PILOT_MIN_AVERAGE stars or more. Every current rating of the course
+    counts (a learner's latest stars)."""
+    figures = CourseRating.objects.filter(course=course).aggregate(count=Count("id"), avg=Avg("stars"))
+    return PilotStanding(rating_count=figures["count"], rating_avg=figures["avg"],
+                         min_ratings=settings.GANXUN_PILOT_MIN_RATINGS,
+                         min_average=float(settings.GANXUN_PILOT_MIN_AVERAGE))
+
+
+@transaction.atomic
+def course_pilot_check(*, course: Course, now: dt.datetime | None = None) -> bool:
+    """Promote a pilot course to everyone when its ratings pass the threshold (pilot_standing).
+    The transition is the system's (no actor) and says what the ratings were. Idempotent: a course
+    no longer in pilot is left alone. Called on each rating and by the periodic job."""
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if course.status != CourseStatus.PILOT:
+        return False
+    standing = pilot_standing(course)
+    if not standing.passed:
+        return False
+    now = now or timezone.now()
+    course.status, course.published_at = CourseStatus.PUBLISHED, now
+    course.save(update_fields=["status", "published_at", "updated_at"])
+    _record(course, actor=None, from_status=CourseStatus.PILOT, now=now,
+            note=f"试点评分达标：{standing.rating_count} 人评分，平均 {standing.rating_avg:.2f} 分，自动推广到全部学员。")
+    audit_record(action="learning.pilot_promote", actor=None, target=course,
+                 detail={"ratings": standing.rating_count, "average": round(standing.rating_avg, 2)})
+    return True
+
+
+def pilots_promote_due(*, now: dt.datetime | None = None) -> int:
+    """Check every pilot course (the periodic job); returns how many were promoted."""
+    return sum(course_pilot_check(course=course, now=now)
+               for course in Course.objects.filter(status=CourseStatus.PILOT).order_by("pk"))

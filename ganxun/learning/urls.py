@@ -18,4 +18,10 @@ urlpatterns = [
     path("manage/courses/<int:pk>/media/<int:media_pk>/", views.manage_media_view, name="manage_media"),
     path("manage/courses/<int:pk>/publish/", views.manage_publish_view, name="manage_publish"),
     path("manage/courses/<int:pk>/withdraw/", views.manage_withdraw_view, name="manage_withdraw"),
+    path("manage/courses/<int:pk>/submit/", views.manage_submit_view, name="manage_submit"),
+    path("manage/courses/<int:pk>/confirm/", views.manage_confirm_view, name="manage_confirm"),
+    path("manage/course-reviews/", views.manage_review_queue_view, name="manage_review_queue"),
+    path("manage/course-reviews/<int:pk>/", views.manage_review_view, name="manage_review"),
+    path("manage/course-reviews/<int:pk>/media/<int:media_pk>/", views.manage_review_media_view,
+         name="manage_review_media"),
 ]

@@ -21,8 +21,16 @@ from ganxun.access.policies import requires
 from ganxun.core.errors import DomainError, Forbidden, NotFound
 from ganxun.core.forms import add_domain_error
 from ganxun.core.views import forbidden, or_404, run_action
-from ganxun.learning import selectors, services
-from ganxun.learning.forms import CatalogueForm, CourseForm, MediaForm, WithdrawForm
+from ganxun.learning import review, selectors, services
+from ganxun.learning.forms import (
+    CatalogueForm,
+    ConfirmForm,
+    CourseForm,
+    MediaForm,
+    ReviewForm,
+    SubmitForm,
+    WithdrawForm,
+)
 from ganxun.learning.media import ranged_file_response
 from ganxun.learning.models import CourseMedia, CourseStatus, MediaType
 
@@ -171,9 +179,20 @@ def manage_detail_view(request, pk):
     return _detail(request, or_404(selectors.course_get_for, request.user, pk))
 
 
-def _detail(request, course, media_form=None):
+def _detail(request, course, media_form=None, confirm_form=None):
     can_write = scope.path_within(request.user, course.owner.path)
+    can_confirm = can_write and scope.can(request.user, "courses.confirm")
     return render(request, "learning/manage/detail.html", {
+        "can_submit": can_write and scope.can(request.user, "courses.submit")
+        and course.status in review.SUBMITTABLE_FROM,
+        "can_confirm": can_confirm and course.status == CourseStatus.IN_REVIEW,
+        "confirm_form": confirm_form or (ConfirmForm(actor=request.user) if can_confirm else None),
+        "submit_form": SubmitForm(),
+        "summary": review.review_summary(course) if course.review_round else None,
+        "reviews": review.reviews_of(course),
+        "show_reviewers": scope.can(request.user, "courses.confirm"),
+        "pilot_orgs": course.pilot_orgs.all(),
+        "pilot": services.pilot_standing(course) if course.status == CourseStatus.PILOT else None,
         "course": course, "media": course.media.all(), "current": services.current_media(course),
         "transitions": course.transitions.select_related("actor"), "topics": course.topics.all(),
         "media_form": media_form or MediaForm(), "withdraw_form": WithdrawForm(),
@@ -181,7 +200,8 @@ def _detail(request, course, media_form=None):
         "can_publish": can_write and scope.can(request.user, "courses.publish"),
         "stats": selectors.with_stats(type(course).objects.filter(pk=course.pk)).values(
             "learner_count", "rating_avg", "rating_count").first(),
-    }, status=400 if media_form is not None and media_form.errors else 200)
+    }, status=400 if (media_form is not None and media_form.errors)
+       or (confirm_form is not None and confirm_form.errors) else 200)
 
 
 @requires("courses.manage")
@@ -238,4 +258,92 @@ def manage_withdraw_view(request, pk):
 @xframe_options_sameorigin
 def manage_media_view(request, pk, media_pk):
     media = or_404(selectors.media_get_for, request.user, pk, media_pk)
+    return _media_response(request, media)
+
+
+# --- review pipeline ------------------------------------------------------------------------
+
+@requires("courses.submit")
+@require_POST
+def manage_submit_view(request, pk):
+    course = or_404(selectors.course_get_for, request.user, pk)
+    form = SubmitForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+
+    def action():
+        review.course_submit(actor=request.user, course=course, note=note, request=request)
+        return "课程已提交专家评审。"
+
+    return run_action(request, action, back=reverse("learning:manage_detail", args=[course.pk]),
+                      refused_prefix="未能提交：")
+
+
+@requires("courses.confirm")
+@require_POST
+def manage_confirm_view(request, pk):
+    course = or_404(review.course_get_for_confirm, request.user, pk)
+    form = ConfirmForm(request.POST, actor=request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            review.course_confirm(actor=request.user, course=course, decision=data["decision"],
+                                  pilot_orgs=list(data["pilot_orgs"]), reason=data["reason"], request=request)
+        except Forbidden:
+            return forbidden(request)
+        except NotFound:
+            raise Http404() from None
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            done = {review.Decision.PUBLISH: "课程已发布。", review.Decision.PILOT: "课程已进入试点（试讲试评）。",
+                    review.Decision.RETURN: "课程已退回提供方修改。"}
+            messages.success(request, done[data["decision"]])
+            return redirect("learning:manage_detail", pk=course.pk)
+    course.refresh_from_db()
+    return _detail(request, course, confirm_form=form)
+
+
+@requires("courses.review")
+def manage_review_queue_view(request):
+    courses = list(review.courses_for_reviewer(request.user))
+    return render(request, "learning/manage/review_queue.html", {
+        "todo": [c for c in courses if not c.my_review_done], "done": [c for c in courses if c.my_review_done],
+    })
+
+
+@requires("courses.review")
+def manage_review_view(request, pk):
+    course = or_404(review.course_get_for_reviewer, request.user, pk)
+    mine = course.reviews.filter(round=course.review_round, reviewer=request.user).first()
+    initial = ({"content_score": mine.content_score, "teaching_score": mine.teaching_score,
+                "production_score": mine.production_score, "comment": mine.comment} if mine else None)
+    form = ReviewForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review.course_review_save(actor=request.user, course=course, request=request, **form.cleaned_data)
+        except Forbidden:
+            return forbidden(request)
+        except NotFound:
+            raise Http404() from None
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "评审意见已保存。")
+            return redirect("learning:manage_review_queue")
+    media = services.current_media(course)
+    return render(request, "learning/manage/review.html", {
+        "course": course, "form": form, "mine": mine, "media": media, "topics": course.topics.all(),
+        "media_url": reverse("learning:manage_review_media", args=[course.pk, media.pk]) if media else "",
+        "summary": review.review_summary(course),
+    }, status=400 if form.errors else 200)
+
+
+@requires("courses.review")
+@require_http_methods(["GET", "HEAD"])
+@xframe_options_sameorigin
+def manage_review_media_view(request, pk, media_pk):
+    course = or_404(review.course_get_for_reviewer, request.user, pk)
+    media = CourseMedia.objects.filter(course=course, pk=media_pk).first()
+    if media is None:
+        raise Http404()
     return _media_response(request, media)

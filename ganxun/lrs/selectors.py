@@ -23,7 +23,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ganxun.lrs import keys
 from ganxun.lrs.http import XapiError
@@ -31,7 +31,8 @@ from ganxun.lrs.models import LrsClient, XapiStatement, XapiStatementRelation
 from ganxun.lrs.services import format_stored, member_key
 from ganxun.lrs.validation import StatementInvalid, check_actor, is_iri, parse_timestamp
 
-MAX_LIMIT = 500
+# The largest page (and the page when no limit is given: the spec's 0 = the server's maximum).
+MAX_LIMIT = 100
 QUERY_PARAMS = frozenset({"agent", "verb", "activity", "registration", "related_activities", "related_agents",
                           "since", "until", "limit", "format", "attachments", "ascending"})
 SINGLE_PARAMS = frozenset({"statementId", "voidedStatementId", "format", "attachments"})
@@ -164,96 +165,161 @@ def _authority_clients(agent_key: str) -> list[int]:
     return found
 
 
-def _filter(query: StatementQuery) -> Q | None:
-    """The non-time filters as one condition, or None when there are none."""
-    conditions = []
-    if query.agent is not None:
-        key = keys.agent_key(query.agent)
-        members = XapiStatementRelation.objects.filter(key__in=[member_key(query.agent)]).values("statement_id")
-        condition = Q(actor_key=key) | Q(object_key=key) | Q(id__in=members)
-        if query.related_agents:
-            related = XapiStatementRelation.objects.filter(key=key).values("statement_id")
-            condition |= Q(id__in=related)
-            authority_clients = _authority_clients(key)
-            if authority_clients:
-                condition |= Q(client_id__in=authority_clients)
-        conditions.append(condition)
-    if query.verb is not None:
-        conditions.append(Q(verb_key=keys.verb_key(query.verb)))
-    if query.activity is not None:
-        key = keys.activity_key(query.activity)
-        condition = Q(object_key=key)
-        if query.related_activities:
-            condition |= Q(id__in=XapiStatementRelation.objects.filter(key=key).values("statement_id"))
-        conditions.append(condition)
-    if query.registration is not None:
-        conditions.append(Q(registration=query.registration))
-    if not conditions:
-        return None
-    combined = conditions[0]
-    for condition in conditions[1:]:
-        combined &= condition
-    return combined
-
-
-def _window(rows: QuerySet, query: StatementQuery) -> QuerySet:
+def _window(rows: QuerySet, query: StatementQuery, stored: str = "stored", pk: str = "id") -> QuerySet:
+    """Since/until/cap/cursor conditions and the order, on the given stored and id columns
+    (a relation walk uses the relation's copy of them, so its index gives the order)."""
     if query.since:
-        rows = rows.filter(stored__gt=dt.datetime.fromisoformat(query.since))
+        rows = rows.filter(**{f"{stored}__gt": dt.datetime.fromisoformat(query.since)})
     if query.until:
-        rows = rows.filter(stored__lte=dt.datetime.fromisoformat(query.until))
+        rows = rows.filter(**{f"{stored}__lte": dt.datetime.fromisoformat(query.until)})
     if query.cap:
-        rows = rows.filter(stored__lte=dt.datetime.fromisoformat(query.cap))
+        rows = rows.filter(**{f"{stored}__lte": dt.datetime.fromisoformat(query.cap)})
     if query.after:
-        stored, pk = dt.datetime.fromisoformat(query.after[0]), query.after[1]
+        when, last = dt.datetime.fromisoformat(query.after[0]), query.after[1]
         if query.ascending:
-            rows = rows.filter(Q(stored__gt=stored) | Q(stored=stored, id__gt=pk))
+            rows = rows.filter(Q(**{f"{stored}__gt": when}) | Q(**{stored: when, f"{pk}__gt": last}))
         else:
-            rows = rows.filter(Q(stored__lt=stored) | Q(stored=stored, id__lt=pk))
-    order = ("stored", "id") if query.ascending else ("-stored", "-id")
+            rows = rows.filter(Q(**{f"{stored}__lt": when}) | Q(**{stored: when, f"{pk}__lt": last}))
+    order = (stored, pk) if query.ascending else (f"-{stored}", f"-{pk}")
     return rows.order_by(*order)
 
 
 PAGE_FIELDS = ("id", "stored", "body", "has_attachments")
 MAX_REF_DEPTH = 10
+STATEMENT_WALK = ("stored", "id")
+RELATION_WALK = ("relations__stored", "relations__statement")
+
+
+def _walks(query: StatementQuery) -> list[tuple[Q | None, tuple[str, str]]]:
+    """The filter as a union of index walks: [(condition, (stored column, id column))].
+
+    An OR of columns (actor or object or group member…) defeats every index: the database
+    reads the whole table in stored order and tests each row. So each alternative of the
+    agent filter (or, without one, of the activity filter) becomes a walk of its own index
+    in (stored, id) order with LIMIT, the other filters narrowing each walk, and the pages
+    are merged. Related agents/activities walk the relation index (key, stored, statement).
+    """
+    narrowing = []
+    if query.verb is not None:
+        narrowing.append(Q(verb_key=keys.verb_key(query.verb)))
+    if query.registration is not None:
+        narrowing.append(Q(registration=query.registration))
+    walks: list[tuple[Q, tuple[str, str]]] | None = None
+    if query.agent is not None:
+        key = keys.agent_key(query.agent)
+        walks = [(Q(actor_key=key), STATEMENT_WALK), (Q(object_key=key), STATEMENT_WALK),
+                 (Q(relations__key=member_key(query.agent)), RELATION_WALK)]
+        if query.related_agents:
+            walks.append((Q(relations__key=key), RELATION_WALK))
+            authority_clients = _authority_clients(key)
+            if authority_clients:
+                walks.append((Q(client_id__in=authority_clients), STATEMENT_WALK))
+    if query.activity is not None:
+        key = keys.activity_key(query.activity)
+        alternatives = [(Q(object_key=key), STATEMENT_WALK)]
+        if query.related_activities:
+            alternatives.append((Q(relations__key=key), RELATION_WALK))
+        if walks is None:
+            walks = alternatives
+        else:  # the agent drives; the activity narrows each of its walks
+            activity = Q(object_key=key)
+            if query.related_activities:
+                activity |= Q(id__in=XapiStatementRelation.objects.filter(key=key).values("statement_id"))
+            narrowing.append(activity)
+    if walks is None:
+        walks = [(None, STATEMENT_WALK)]
+    combined = []
+    for condition, columns in walks:
+        for extra in narrowing:
+            condition = extra if condition is None else condition & extra
+        combined.append((condition, columns))
+    return combined
+
+
+def _filter(query: StatementQuery) -> Q | None:
+    """The non-time filters as one condition (for the StatementRef rule), or None."""
+    walks = _walks(query)
+    if walks == [(None, STATEMENT_WALK)]:
+        return None
+    condition = None
+    for walk, _columns in walks:
+        if any(child[0].startswith("relations__") for child in _leaves(walk)):
+            # Inside a per-row EXISTS a join would repeat rows; ask the relation table instead.
+            walk = _relation_as_subquery(walk)
+        condition = walk if condition is None else condition | walk
+    return condition
+
+
+def _leaves(condition: Q):
+    for child in condition.children:
+        if isinstance(child, Q):
+            yield from _leaves(child)
+        else:
+            yield child
+
+
+def _relation_as_subquery(condition: Q) -> Q:
+    rebuilt = Q()
+    rebuilt.connector, rebuilt.negated = condition.connector, condition.negated
+    for child in condition.children:
+        if isinstance(child, Q):
+            rebuilt.children.append(_relation_as_subquery(child))
+        elif child[0] == "relations__key":
+            rebuilt.children.append(
+                ("id__in", XapiStatementRelation.objects.filter(key=child[1]).values("statement_id")))
+        else:
+            rebuilt.children.append(child)
+    return rebuilt
 
 
 def _referring(condition: Q) -> Q:
     """Statements whose StatementRef object targets a statement matching `condition`,
-    directly or through a chain of StatementRefs (each further level costs one EXISTS
-    query over the few StatementRef statements, and is only added when it is there).
+    directly or through a chain of StatementRefs (Communication 2.1.3). Tested per
+    StatementRef statement through the unique statement_id index (EXISTS), so the cost is
+    the StatementRef statements walked, never the size of the matching set. A further
+    level is only added when some StatementRef targets a StatementRef statement.
     A StatementRef in context.statement does not count (only the object does)."""
     refs = XapiStatement.objects.filter(object_statement_id__isnull=False)
-    level = XapiStatement.objects.filter(condition).values("statement_id")
-    result = Q(object_statement_id__isnull=False, object_statement_id__in=level)
-    for _depth in range(MAX_REF_DEPTH):
-        level = refs.filter(object_statement_id__in=level).values("statement_id")
-        if not refs.filter(object_statement_id__in=level).exists():
-            break
-        result |= Q(object_statement_id__in=level)
-    return result
+    # How deep the chains of StatementRefs actually are (usually 1: nothing targets a
+    # StatementRef statement), one small query a level.
+    depth = 1
+    chained = refs.filter(object_statement_id__in=refs.values("statement_id"))
+    while depth < MAX_REF_DEPTH and chained.exists():
+        depth += 1
+        chained = refs.filter(object_statement_id__in=chained.values("statement_id"))
+
+    def targets(levels: int) -> Exists:
+        """The statement my object targets matches, or (levels > 1) is a StatementRef
+        statement whose target does, recursively."""
+        matches = Q(condition)
+        if levels > 1:
+            matches |= Q(object_statement_id__isnull=False) & Q(targets(levels - 1))
+        return Exists(XapiStatement.objects.filter(matches, statement_id=OuterRef("object_statement_id")))
+
+    return Q(object_statement_id__isnull=False) & Q(targets(depth))
 
 
 def statements_page(*, client: LrsClient, query: StatementQuery) -> tuple[list[tuple], str | None]:
     """One page: [(pk, stored, body, has_attachments)] and the `more` token (None at the end).
 
-    Statements that target a matching statement through a StatementRef match too
-    (Communication 2.1.3, "Filter Conditions for StatementRefs"): they are read by a
-    second index walk over StatementRef statements only, and the two sorted pages
-    are merged, so neither query loses the (key, stored, id) index order.
+    Each index walk of `_walks` reads at most a page (+1) in order; statements that
+    target a matching statement through a StatementRef match too (Communication 2.1.3,
+    "Filter Conditions for StatementRefs") and are one more walk, over StatementRef
+    statements only. The sorted walks are merged (a statement found by two walks once).
     """
     visible = statements_visible_to(client).filter(voided=False)
     size = query.page_size
+    found: dict[int, tuple] = {}
+    for condition, (stored, pk) in _walks(query):
+        rows = visible if condition is None else visible.filter(condition)
+        for row in _window(rows, query, stored, pk).values_list(*PAGE_FIELDS)[:size + 1]:
+            found[row[0]] = row
     condition = _filter(query)
-    direct = visible if condition is None else visible.filter(condition)
-    rows = list(_window(direct, query).values_list(*PAGE_FIELDS)[:size + 1])
     if condition is not None:
         referring = visible.filter(_referring(condition))
-        extra = list(_window(referring, query).values_list(*PAGE_FIELDS)[:size + 1])
-        if extra:
-            merged = {row[0]: row for row in rows}
-            merged.update((row[0], row) for row in extra)
-            rows = sorted(merged.values(), key=lambda row: (row[1], row[0]), reverse=not query.ascending)
-            rows = rows[:size + 1]
+        for row in _window(referring, query).values_list(*PAGE_FIELDS)[:size + 1]:
+            found[row[0]] = row
+    rows = sorted(found.values(), key=lambda row: (row[1], row[0]), reverse=not query.ascending)[:size + 1]
     more = None
     if len(rows) > size:
         rows = rows[:size]

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -33,7 +34,17 @@ _IN_CHUNK = 900
 
 
 def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text with non-ASCII kept. orjson is ~8× faster than the stdlib; the
+    stdlib writes what orjson cannot write the same way: integers beyond 64 bits and
+    other types (orjson raises), NaN/Infinity (orjson writes them as null, so any null
+    in its output sends the value to the stdlib)."""
+    try:
+        out = orjson.dumps(value)
+    except (orjson.JSONEncodeError, TypeError):
+        out = None
+    if out is None or b"null" in out:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return out.decode()
 
 
 def format_stored(stamp: dt.datetime) -> str:
@@ -355,7 +366,8 @@ def statements_store(*, client: LrsClient, statements: list[dict], version: str 
         except StatementInvalid as exc:
             raise XapiError(400, str(exc)) from None
         statement_id = statement.get("id")
-        statement_id = str(uuid.UUID(statement_id)) if statement_id else str(uuid.uuid4())
+        # Validated as the standard 8-4-4-4-12 form, so lower() is its canonical text.
+        statement_id = statement_id.lower() if statement_id else str(uuid.uuid4())
         if statement_id in seen:
             raise XapiError(400, f"statements[{index}].id: {statement_id} appears more than once in the batch")
         seen.add(statement_id)
@@ -386,14 +398,10 @@ def _store(client: LrsClient, statements: list[dict], ids: list[str], version: s
     existing: dict[str, tuple[str, str]] = {}
     voided_already: set[str] = set()
     lookup = list(set(ids) | set(targets))
-    for chunk in _chunks(lookup):
-        rows = XapiStatement.objects.filter(
-            Q(statement_id__in=chunk) | Q(object_statement_id__in=chunk, verb_key=VOIDED_VERB_KEY)
-        ).values_list("statement_id", "body", "verb_key", "object_statement_id")
-        for statement_id, body, verb_key, target in rows:
-            existing[str(statement_id)] = (body, verb_key)
-            if verb_key == VOIDED_VERB_KEY and target is not None:
-                voided_already.add(str(target))
+    for statement_id, body, verb_key, target in _existing_rows(lookup):
+        existing[str(statement_id)] = (body, verb_key)
+        if verb_key == VOIDED_VERB_KEY and target is not None:
+            voided_already.add(str(target))
 
     batch_verbs = {sid: statements[i]["verb"]["id"] for i, sid in enumerate(ids)}
     for target, index in targets.items():
@@ -407,6 +415,9 @@ def _store(client: LrsClient, statements: list[dict], ids: list[str], version: s
     stored = _next_stored()
     stored_text = format_stored(stored)
     stored_db = _db_datetime(stored)
+    postgres = connection.vendor == "postgresql"
+    # psycopg takes the canonical uuid text as is (COPY and INSERT); SQLite wants hex.
+    db_uuid = str if postgres else _db_uuid
     authority = client.authority
     usernames = {name for name in (_our_username(s["actor"]) for s in statements) if name}
     persons = _persons_by_username(usernames) if usernames else {}
@@ -432,14 +443,14 @@ def _store(client: LrsClient, statements: list[dict], ids: list[str], version: s
         username = _our_username(statement["actor"])
         registration = context.get("registration")
         new_rows.append((
-            _db_uuid(statement_id),
+            db_uuid(statement_id),
             dumps(full),
             full["version"][:10],
             actor_key,
             keys.verb_key(statement["verb"]["id"]),
             _object_key(obj),
-            _db_uuid(obj["id"]) if object_kind == "StatementRef" else None,
-            _db_uuid(registration) if registration else None,
+            db_uuid(obj["id"].lower()) if object_kind == "StatementRef" else None,
+            db_uuid(registration.lower()) if registration else None,
             _db_datetime(parse_timestamp(timestamp_text, "timestamp", "1.0.3")) if "timestamp" in statement
             else stored_db,
             stored_db,
@@ -452,11 +463,15 @@ def _store(client: LrsClient, statements: list[dict], ids: list[str], version: s
 
     if not new_rows:
         return
-    pks = _insert_statements(new_rows)
-    relations = [(pk, key, stored) for pk, row_keys in zip(pks, new_relations) for key in row_keys]
-    if relations:
-        _insert(XapiStatementRelation._meta.db_table, ("statement_id", "key", "stored"),
-                [(pk, key, _db_datetime(when)) for pk, key, when in relations])
+    if postgres and len(new_rows) >= _COPY_FROM_ROWS:
+        _copy_statements(new_rows, new_relations, stored_db)
+    elif postgres:
+        _insert_small_batch(new_rows, new_relations, stored_db)
+    else:
+        pks = _insert_statements(new_rows)
+        relations = [(pk, key, stored_db) for pk, row_keys in zip(pks, new_relations) for key in row_keys]
+        if relations:
+            _insert(XapiStatementRelation._meta.db_table, ("statement_id", "key", "stored"), relations)
     stored_targets = [t for t in targets if t in existing]
     if stored_targets:
         XapiStatement.objects.filter(statement_id__in=stored_targets).exclude(verb_key=VOIDED_VERB_KEY) \
@@ -480,6 +495,9 @@ def _store(client: LrsClient, statements: list[dict], ids: list[str], version: s
 STATEMENT_COLUMNS = ("statement_id", "body", "version", "actor_key", "verb_key", "object_key", "object_statement_id",
                      "registration", "timestamp", "stored", "voided", "client_id", "person_id", "has_attachments")
 _ROWS_PER_INSERT = 500
+# PostgreSQL: from this many rows COPY is cheaper than INSERT (whose preparation costs
+# ~0.3 ms a row); below it, INSERT saves COPY's extra nextval query and round trips.
+_COPY_FROM_ROWS = 8
 
 
 def _db_uuid(value: str):
@@ -506,6 +524,67 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], *, returnin
             if returning:
                 returned.extend(row[0] for row in cursor.fetchall())
     return returned
+
+
+def _existing_rows(lookup: list[str]):
+    """(statement_id, body, verb_key, object_statement_id) of stored statements whose id
+    is in `lookup`, and of voiding statements aimed at one of them."""
+    if connection.vendor == "postgresql":
+        # One array parameter instead of one parameter per id (query preparation is
+        # linear in the number of placeholders).
+        table = connection.ops.quote_name(XapiStatement._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT statement_id, body, verb_key, object_statement_id FROM {table} "
+                "WHERE statement_id = ANY(%s::uuid[]) OR (object_statement_id = ANY(%s::uuid[]) AND verb_key = %s)",
+                [lookup, lookup, VOIDED_VERB_KEY])
+            yield from cursor.fetchall()
+        return
+    for chunk in _chunks(lookup):
+        yield from XapiStatement.objects.filter(
+            Q(statement_id__in=chunk) | Q(object_statement_id__in=chunk, verb_key=VOIDED_VERB_KEY)
+        ).values_list("statement_id", "body", "verb_key", "object_statement_id")
+
+
+def _copy_statements(rows: list[tuple], relations: list[set[str]], stored_db) -> None:
+    """PostgreSQL: the statement rows and their relations with COPY (~20× cheaper than a
+    multi-row INSERT of 14 parameters a row, whose preparation is the cost). Primary
+    keys come first from the table's sequence, ascending in row order, so (stored, id)
+    follows input order as with INSERT. A duplicate statement_id (a concurrent writer)
+    raises IntegrityError like the INSERT did, and the caller's retry handles it."""
+    statement_table = XapiStatement._meta.db_table
+    relation_table = XapiStatementRelation._meta.db_table
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [statement_table, len(rows)])
+        pks = sorted(row[0] for row in cursor.fetchall())
+        raw = cursor.cursor
+        columns = ", ".join(quote(c) for c in ("id", *STATEMENT_COLUMNS))
+        with raw.copy(f"COPY {quote(statement_table)} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(pks, rows):
+                copy.write_row((pk, *row))
+        if any(relations):
+            with raw.copy(f"COPY {quote(relation_table)} (statement_id, key, stored) FROM STDIN") as copy:
+                for pk, row_keys in zip(pks, relations):
+                    for key in row_keys:
+                        copy.write_row((pk, key, stored_db))
+
+
+def _insert_small_batch(rows: list[tuple], relations: list[set[str]], stored_db) -> None:
+    """PostgreSQL, a few rows (a single-statement POST): statements and relations in one
+    statement and one round trip — the relations join the inserted rows by statement_id."""
+    quote = connection.ops.quote_name
+    one = "(" + ", ".join(["%s"] * len(STATEMENT_COLUMNS)) + ")"
+    relation_ids = [row[0] for row, row_keys in zip(rows, relations) for _key in row_keys]
+    relation_keys = [key for row_keys in relations for key in row_keys]
+    sql = (f"WITH s AS (INSERT INTO {quote(XapiStatement._meta.db_table)} "
+           f"({', '.join(quote(c) for c in STATEMENT_COLUMNS)}) VALUES {', '.join([one] * len(rows))} "
+           f"RETURNING id, statement_id) "
+           f"INSERT INTO {quote(XapiStatementRelation._meta.db_table)} (statement_id, key, stored) "
+           "SELECT s.id, r.key, %s FROM s JOIN unnest(%s::uuid[], %s::text[]) AS r (sid, key) ON r.sid = s.statement_id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row] + [stored_db, relation_ids, relation_keys])
 
 
 def _insert_statements(rows: list[tuple]) -> list[int]:

@@ -110,9 +110,28 @@ def check_uuid(value, path: str) -> str:
     return value
 
 
+# Verb, activity, extension IRIs and language tags repeat across statements: their
+# verdicts are memoised per process (pure functions of the string; bounded size).
+_MEMO_LIMIT = 20_000
+_iri_memo: dict[str, bool] = {}
+_tag_memo: dict[str, bool] = {}
+
+
+def _remember(memo: dict[str, bool], value: str, verdict: bool) -> bool:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[value] = verdict
+    return verdict
+
+
 def is_iri(value) -> bool:
-    return isinstance(value, str) and bool(_SCHEME.match(value)) and len(value) > value.index(":") + 1 \
-        and not _WHITESPACE.search(value)
+    if not isinstance(value, str):
+        return False
+    verdict = _iri_memo.get(value)
+    if verdict is None:
+        verdict = _remember(_iri_memo, value, bool(_SCHEME.match(value)) and len(value) > value.index(":") + 1
+                            and not _WHITESPACE.search(value))
+    return verdict
 
 
 def check_iri(value, path: str) -> str:
@@ -128,7 +147,12 @@ def check_irl(value, path: str) -> str:
 
 
 def is_language_tag(value) -> bool:
-    return isinstance(value, str) and bool(_LANGTAG.match(value))
+    if not isinstance(value, str):
+        return False
+    verdict = _tag_memo.get(value)
+    if verdict is None:
+        verdict = _remember(_tag_memo, value, bool(_LANGTAG.match(value)))
+    return verdict
 
 
 def check_language_map(value, path: str) -> dict:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from email.utils import format_datetime
 
+import orjson
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from ganxun.lrs import formats, selectors
@@ -48,6 +50,26 @@ def _method_not_allowed(allow: str) -> HttpResponse:
 
 # --- writes --------------------------------------------------------------------------
 
+# 19 digits in a row may be an integer beyond 64 bits, which orjson reads as a float.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def loads(raw: bytes):
+    """The body parsed as the stdlib parses it, or XapiError(400). orjson (~3× faster)
+    is used where its result is the same: it refuses what the stdlib reads differently
+    (NaN/Infinity, lone surrogates, UTF-16/32, a BOM), and bodies with a long run of
+    digits go to the stdlib."""
+    if not _LONG_DIGITS.search(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise XapiError(400, f"请求体不是合法的 JSON (invalid JSON: {exc})") from None
+
+
 def _read_statements(request: HttpRequest):
     """(parsed JSON, attachments) of a statement write, or XapiError(400)."""
     kind, _params = content_type_parameters(request.headers.get("Content-Type", ""))
@@ -58,10 +80,7 @@ def _read_statements(request: HttpRequest):
         raw, attachments = parse_statement_request(request.body, request.headers["Content-Type"])
     else:
         raise XapiError(400, f"Content-Type 须为 application/json 或 multipart/mixed (got {kind or 'none'!r})")
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise XapiError(400, f"请求体不是合法的 JSON (invalid JSON: {exc})") from None
+    payload = loads(raw)
     if attachments:
         check_parts_match(payload if isinstance(payload, list) else [payload], attachments)
     return payload, attachments

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
@@ -57,3 +61,41 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+@dataclass(frozen=True)
+class YearlyHours:
+    """A cadre's credit hours this year against the yearly requirement, pro-rated to today.
+
+    Definition: `earned` — net ledger hours with earned_on in the current calendar year
+    (archive.selectors.hours_this_year); `required` — GANXUN_YEARLY_HOURS_REQUIRED for the whole
+    year; `due` — required × (day of year ÷ days in the year), to one decimal: what an even pace
+    would have reached by today. On track when earned ≥ due."""
+
+    earned: Decimal
+    required: int
+    due: Decimal
+
+    @property
+    def on_track(self) -> bool:
+        return self.earned >= self.due
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(self.earned * 100 / self.required)) if self.required else 100
+
+    @property
+    def due_percent(self) -> int:
+        return min(100, int(self.due * 100 / self.required)) if self.required else 100
+
+    @property
+    def shortfall(self) -> Decimal:
+        return max(self.due - self.earned, Decimal("0"))
+
+
+def yearly_hours(earned: Decimal, *, today: dt.date | None = None) -> YearlyHours:
+    today = today or timezone.localdate()
+    days = 366 if calendar.isleap(today.year) else 365
+    required = settings.GANXUN_YEARLY_HOURS_REQUIRED
+    due = (Decimal(required) * today.timetuple().tm_yday / days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return YearlyHours(earned=Decimal(earned), required=required, due=due)

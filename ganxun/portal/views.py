@@ -13,8 +13,11 @@ from ganxun.access.roles import LEARNER_ROLES
 from ganxun.archive.selectors import archive_of, hours_this_year
 from ganxun.audit.models import AuditEntry
 from ganxun.core.errors import NotFound
+from ganxun.learning import selectors as learning
+from ganxun.learning.home import home_panels
+from ganxun.learning.services import current_media, required_seconds
 from ganxun.people.selectors import cadre_of_self, career_events_for
-from ganxun.portal.selectors import dashboard_for
+from ganxun.portal.selectors import dashboard_for, yearly_hours
 from ganxun.portal.todo import todo_for
 from ganxun.roster.selectors import own_classes
 
@@ -46,10 +49,21 @@ def _own_cadre(request):
 
 @requires("self.view")
 def learn_home_view(request):
+    """The learner's home (mobile first): this year's hours against the requirement so far, current
+    classes and themed classes, courses to continue, required courses not yet done, and the cards
+    other apps register (learning.home)."""
     cadre = _own_cadre(request)
+    continuing = []
+    for progress in learning.continue_learning(request.user):
+        needed = required_seconds(progress.course, current_media(progress.course))
+        continuing.append((progress, min(100, progress.credited_seconds * 100 // needed) if needed else 0))
+    required = learning.required_not_done(request.user)
+    year_hours = hours_this_year(request.user, cadre) if cadre else None
     return render(request, "portal/learn_home.html", {
         "cadre": cadre, "my_classes": own_classes(request.user) if cadre else None,
-        "year_hours": hours_this_year(request.user, cadre) if cadre else None})
+        "year_hours": year_hours, "standing": yearly_hours(year_hours) if cadre else None,
+        "continuing": continuing, "required_courses": list(required[:5]), "required_count": required.count(),
+        "panels": home_panels(request)})
 
 
 @requires("self.view")

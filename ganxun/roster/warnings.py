@@ -22,7 +22,13 @@ thresholds come from the class's call (TrainingCall, defaults 3 / 3 / 3):
   target list restricts nothing.
 * **untrained** (长期未训, a reason to prefer the cadre): within [start − untrained_years,
   start) the cadre has no approved enrollment in another class that has started, and no
-  credit record (any mode, hours > 0, not reversed). Message: "近N年未参加培训，建议优先".
+  credit record (hours > 0, not reversed) of class training. Message: "近N年未参加培训，建议优先".
+
+"Credit records" above are records of *class* training: those of a class (source_class set,
+offline or online class) and offline records without a class (history keyed in from paper).
+Self-study online hours (courses of the catalogue) and hours recognised from other platforms
+are not classes: a cadre who watched a course on a topic was not "trained again" on it, nor
+is one 15-minute micro-course a reason to stop preferring someone never called to a class.
 
 "N years before" is the same calendar date N years earlier (29 February → 28 February).
 All subjects are computed together in a fixed number of queries (no N+1 on list pages).
@@ -35,10 +41,11 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from ganxun.classes.models import TrainingClass
-from ganxun.credits.models import CreditRecord
+from ganxun.credits.models import CreditMode, CreditRecord
 from ganxun.org.models import Category
 from ganxun.people.choices import Rank
 from ganxun.roster.models import Enrollment, EnrollmentStatus, TrainingCall
@@ -103,6 +110,7 @@ def _history(cadre_ids: set[int], since: dt.date, until: dt.date) -> dict[int, l
         training_class__start_date__gte=since, training_class__start_date__lt=until,
     ).values_list("cadre_id", "training_class_id", "training_class__title", "training_class__start_date"))
     credits = list(CreditRecord.objects.filter(
+        Q(source_class__isnull=False) | Q(mode=CreditMode.OFFLINE),
         cadre_id__in=cadre_ids, earned_on__gte=since, earned_on__lt=until, hours__gt=0,
         reverses__isnull=True, reversed_by__isnull=True,
     ).values_list("pk", "cadre_id", "source_class_id", "source_name", "earned_on"))

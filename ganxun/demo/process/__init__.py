@@ -28,7 +28,18 @@ import datetime as dt
 from ganxun.access.roles import Role
 from ganxun.attendance.xapi import attendance_xapi_sync
 from ganxun.classes.models import ClassStatus
-from ganxun.demo.process import calls, classes, closing, evaluation, personas, plans, roster, running, staff
+from ganxun.demo.process import (
+    calls,
+    classes,
+    closing,
+    evaluation,
+    online,
+    personas,
+    plans,
+    roster,
+    running,
+    staff,
+)
 from ganxun.demo.process.schedule import ClassSpec, city_and_county_specs, dongcheng_adhoc, in_window
 from ganxun.demo.process.world import World, bulk_audit, rng_for, status_for
 from ganxun.org.models import Organisation
@@ -59,6 +70,8 @@ def generate_process(*, seed: int, sizes, city: Organisation, county: Organisati
     evaluation.followups(world, liaison_unit.pk if liaison_unit else None)
     evaluation.rectification(world, run.places)
     closing.credit_corrections(world, run.pool)
+    # The online catalogue through the review pipeline, and a year of online study in the ledger.
+    online.generate_online(world)
     # The year's attendance into the LRS as `attended` statements, as the scans would have.
     world.add("xapi_attended_statements", attendance_xapi_sync())
     bulk_audit(world)

@@ -114,10 +114,11 @@ def test_demo_totp_refuses_accounts_that_are_not_demo_personas(demo):
 
 
 def test_staff_accounts_share_the_demo_password_and_belong_to_people_of_their_institution(demo):
-    from ganxun.demo.process import staff
+    from ganxun.demo.process import online, staff
 
     usernames = {"orgdept_head", staff.ACADEMY_ADMIN, staff.ACADEMY_HEAD, *staff.SCHOOL_HEADS,
-                 "school339102_admin", "school339102_head", "school339122_admin", "school339122_head"}
+                 "school339102_admin", "school339102_head", "school339122_admin", "school339122_head",
+                 *online.REVIEWERS}
     accounts = Account.objects.exclude(username__in=EXPECTED_ROLES)
     assert set(accounts.values_list("username", flat=True)) == usernames
     for account in accounts:
@@ -126,5 +127,9 @@ def test_staff_accounts_share_the_demo_password_and_belong_to_people_of_their_in
         person = Person.objects.get(account=account)
         if account.username == "orgdept_head":
             assert role.role == "org_dept_admin" and person.cadre.position_title == "市委常委"
+        elif account.username in online.REVIEWERS:
+            # Other institutions' teachers (or the city's cadres) review the city party school's courses.
+            assert role.role == "course_reviewer" and role.scope.name == "临江市"
+            assert not hasattr(person, "teacher") or person.teacher.institution.name != "中共临江市委党校"
         else:
             assert person.teacher.institution_id == role.scope_id

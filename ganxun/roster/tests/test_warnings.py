@@ -72,13 +72,26 @@ def test_a_credit_record_with_a_shared_topic_counts_as_repeated_unless_reversed(
     history, _ = topics
     this = _class(cast, "本班", START, topics=[history])
     cadre = cast.cadres_a[1]
+    # An offline class from before the platform, keyed into the ledger without a class.
     record = CreditRecord.objects.create(cadre=cadre, hours=Decimal("12"), earned_on=START - 200 * DAY,
-                                         mode="online", source_name="网络专题：党史", source_ref="test:1")
+                                         mode="offline", source_name="党史专题培训班", source_ref="test:1")
     record.topics.set([history])
-    assert "《网络专题：党史》" in _codes(cast, this, cadre)["repeated"]
-    CreditRecord.objects.create(cadre=cadre, hours=Decimal("-12"), earned_on=START - 100 * DAY, mode="online",
+    assert "《党史专题培训班》" in _codes(cast, this, cadre)["repeated"]
+    CreditRecord.objects.create(cadre=cadre, hours=Decimal("-12"), earned_on=START - 100 * DAY, mode="offline",
                                 source_name="冲销", source_ref="test:1:reversal", reverses=record)
     assert "repeated" not in _codes(cast, this, cadre)
+
+
+@pytest.mark.parametrize("mode", ["online", "recognised"])
+def test_self_study_and_recognised_hours_are_not_class_training(cast, topics, mode):
+    history, _ = topics
+    this = _class(cast, "本班", START, topics=[history])
+    cadre = cast.cadres_a[1]
+    record = CreditRecord.objects.create(cadre=cadre, hours=Decimal("1"), earned_on=START - 200 * DAY, mode=mode,
+                                         source_name="网络课程：党史", source_ref=f"course:1:cadre:{cadre.pk}")
+    record.topics.set([history])
+    codes = _codes(cast, this, cadre)
+    assert "repeated" not in codes and codes["untrained"] == "近3年未参加培训，建议优先"
 
 
 def test_it_warns_of_a_training_professional(cast):
