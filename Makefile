@@ -71,6 +71,7 @@ bench: setup
 		$(PY) bench/checkin_bench.py --database-url "$(PG_TEST_URL)"; \
 		$(PY) bench/lrs_ingest_bench.py --database-url "$(PG_TEST_URL)"; \
 		$(PY) bench/lrs_query_bench.py --database-url "$(PG_TEST_URL)"; \
+		$(PY) bench/heartbeat_bench.py --database-url "$(PG_TEST_URL)"; \
 	fi
 
 demo-reset: setup
