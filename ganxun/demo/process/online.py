@@ -79,14 +79,14 @@ def _reviewers(world: World) -> list[Account]:
     from django.contrib.auth.hashers import make_password
 
     from ganxun.demo.personas import PASSWORD
-    from ganxun.demo.process.staff import _teachers
+    from ganxun.demo.process.staff import free_teachers
 
     encoded = make_password(PASSWORD)
     # Not the party school's own teachers: they teach the electives under review. A small
     # city may have too few other teachers; then senior cadres of the city's units review.
-    people = [t.person for t in _teachers(world.academy, set())]
+    people = [t.person for t in free_teachers(world.academy, set())]
     for institution in sorted(world.county_schools.values(), key=lambda i: i.pk):
-        people += [t.person for t in _teachers(institution, {p.pk for p in people})]
+        people += [t.person for t in free_teachers(institution, {p.pk for p in people})]
     if len(people) < len(REVIEWERS):
         # Sorted in Python: the ID number is stored encrypted (random nonce), so no SQL order.
         seniority = {"bureau": 0, "county": 1, "section": 2}

@@ -46,7 +46,7 @@ class StaffAccount:
     scope: object
 
 
-def _teachers(institution, exclude: set[int]) -> list[Teacher]:
+def free_teachers(institution, exclude: set[int]) -> list[Teacher]:
     """Internal teachers of the institution without an account, senior first, stable order."""
     rows = [t for t in Teacher.objects.filter(institution=institution, is_internal=True, is_active=True,
                                               person__account__isnull=True).select_related("person")
@@ -72,18 +72,18 @@ def plan_staff(world: World) -> list[StaffAccount]:
                       key=lambda c: c.person.id_number)
     if minister:
         staff.append(StaffAccount(ORG_HEAD, minister[0].person, Role.ORG_DEPT_ADMIN, world.city))
-    school = _teachers(world.school, taken)
+    school = free_teachers(world.school, taken)
     for username in SCHOOL_HEADS:
         add(username, school, Role.HEAD_TEACHER, world.school, senior=False)
-        school = _teachers(world.school, taken)
-    academy = _teachers(world.academy, taken)
+        school = free_teachers(world.school, taken)
+    academy = free_teachers(world.academy, taken)
     add(ACADEMY_ADMIN, academy, Role.INSTITUTION_ADMIN, world.academy, senior=True)
     add(ACADEMY_HEAD, academy, Role.HEAD_TEACHER, world.academy, senior=False)
     for county in world.counties:
         institution = world.county_schools.get(county.pk)
         if institution is None:
             continue
-        teachers = _teachers(institution, taken)
+        teachers = free_teachers(institution, taken)
         add(county_school_admin(county), teachers, Role.INSTITUTION_ADMIN, institution, senior=True)
         add(county_school_head(county), teachers, Role.HEAD_TEACHER, institution, senior=False)
     return staff
