@@ -16,7 +16,7 @@ the same 2-core machine with every request pre-serialised before the clock start
 seconds are printed so its share of the machine is known.
 
     .venv/bin/python bench/lrs_ingest_bench.py --database-url postgres://postgres@127.0.0.1:5432/postgres
-        [--single 6000] [--batches-100 200] [--batches-1000 30] [--connections 16] [--workers 2]
+        [--single 6000] [--batches-100 600] [--batches-1000 60] [--connections 16] [--workers 2]
         [--threads 4]
 
 --threads N runs gunicorn with threaded workers (`--worker-class gthread --threads N`,
@@ -102,8 +102,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="PostgreSQL server URL (a throwaway database is created)")
     parser.add_argument("--single", type=int, default=6000, help="single-statement POSTs")
-    parser.add_argument("--batches-100", type=int, default=200, help="POSTs of 100 statements")
-    parser.add_argument("--batches-1000", type=int, default=30, help="POSTs of 1,000 statements")
+    parser.add_argument("--batches-100", type=int, default=600, help="POSTs of 100 statements")
+    parser.add_argument("--batches-1000", type=int, default=60, help="POSTs of 1,000 statements")
     parser.add_argument("--connections", type=int, default=16, help="concurrent client connections (single POSTs)")
     parser.add_argument("--batch-connections", type=int, default=4, help="concurrent client connections (batches)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")

@@ -219,3 +219,13 @@ def make_enrollment(training_class, cadre: Cadre, *, status: str = "approved", u
 
     return Enrollment.objects.create(training_class=training_class, cadre=cadre, unit=unit or cadre.unit,
                                      quota=quota, status=status, seat_no=seat_no)
+
+
+def api_client(account):
+    """A Django test client that calls /api/v1/ with a fresh bearer token of `account`."""
+    from django.test import Client
+
+    from ganxun.access.services import token_create
+
+    _, raw = token_create(actor=None, account=account, name="t")
+    return Client(headers={"Authorization": f"Bearer {raw}"})

@@ -1,6 +1,10 @@
-"""/api/v1 course tests and reflections for learners (the mobile app, our own pages): the test of a
-course, start (or resume) an attempt, submit it and see the result with the review of mistakes,
-my attempts; my reflection on a course and submitting it. The server draws, times and grades."""
+"""/api/v1 course tests, reflections and the discussion.
+
+Learners (the mobile app, our own pages): the test of a course, start (or resume) an attempt, submit
+it and see the result with the review of mistakes, my attempts; my reflection on a course and
+submitting it (the server draws, times and grades); the course's discussion thread and posting to it.
+Course managers: the whole thread with hidden posts, hiding a post with a reason and showing it again
+(scoped like the moderation page)."""
 
 from __future__ import annotations
 
@@ -236,3 +240,149 @@ def coursework_reflection_submit(request, course_id: Id, payload: CourseReflecti
     reflection = services.reflection_submit(actor=request.auth, course=course, text=payload.text)
     return _reflection_out(reflection)
 
+
+
+# --- discussion ---------------------------------------------------------------------------------
+
+DISCUSSION = ["课程讨论"]
+
+
+class DiscussionReplyOut(Schema):
+    id: int
+    parent_id: int | None = Field(description="所回复的主帖；主帖为空")
+    author_name: str
+    is_mine: bool = Field(description="是调用者本人发表的")
+    text: str
+    created_at: dt.datetime
+
+
+class DiscussionPostOut(DiscussionReplyOut):
+    replies: list[DiscussionReplyOut] = Field(description="回复，按时间先后（只有一层）")
+
+
+class DiscussionPostPageOut(Schema):
+    count: int = Field(description="主帖条数")
+    page: int
+    page_size: int
+    items: list[DiscussionPostOut]
+
+
+class ModeratedReplyOut(DiscussionReplyOut):
+    is_hidden: bool = Field(description="已被隐藏（主帖隐藏时，其回复对学员一并隐藏）")
+    hidden_at: dt.datetime | None
+    hidden_by_name: str
+    hide_reason: str
+
+
+class ModeratedPostOut(ModeratedReplyOut):
+    replies: list[ModeratedReplyOut]
+
+
+class ModeratedPostPageOut(Schema):
+    count: int = Field(description="主帖条数（含已隐藏的）")
+    page: int
+    page_size: int
+    items: list[ModeratedPostOut]
+
+
+PostText = text(services.POST_MAX)  # named here: the field below is called `text` too
+
+
+class DiscussionPostIn(Input):
+    text: PostText = Field(description=f"1–{services.POST_MAX} 字（去掉首尾空白后计）")
+    parent_id: Id | None = Field(None, description="回复哪条帖子；回复的回复归入其主帖")
+
+
+class DiscussionHideIn(Input):
+    reason: text(200) = Field("", description="隐藏原因（隐藏时必填，最多 200 字）")
+
+
+def _post_out(post, actor) -> dict:
+    return {"id": post.pk, "parent_id": post.parent_id, "author_name": post.author.full_name,
+            "is_mine": post.author_id == actor.pk, "text": post.text, "created_at": post.created_at}
+
+
+def _moderated_out(post, actor) -> dict:
+    return {**_post_out(post, actor), "is_hidden": post.is_hidden, "hidden_at": post.hidden_at,
+            "hidden_by_name": post.hidden_by.full_name if post.hidden_by_id else "", "hide_reason": post.hide_reason}
+
+
+@router.get("/courses/{course_id}/discussion", response=responses({200: DiscussionPostPageOut}, 400, 404),
+            tags=DISCUSSION, summary="课程讨论（学员）")
+@permission("learning.study")
+def coursework_discussion(request, course_id: Id, paging: Query[PageQuery]):
+    """The course's thread as learners see it: top posts newest first, each with its replies
+    oldest first. Hidden posts — and the replies of a hidden post — are left out (course managers
+    see them at /managed-courses/{id}/discussion)."""
+    actor = request.auth
+    course = learning_selectors.course_get_for_learner(actor, course_id)
+
+    def out(post) -> dict:
+        return {**_post_out(post, actor),
+                "replies": [_post_out(reply, actor) for reply in post.replies.all() if not reply.is_hidden]}
+
+    return page_of(selectors.discussion_of(course).filter(hidden_at__isnull=True), paging, out)
+
+
+@router.post("/courses/{course_id}/discussion", response=responses({201: DiscussionPostOut}, 400, 404),
+             tags=DISCUSSION, summary="发表帖子或回复")
+@permission("learning.study")
+def coursework_discussion_post(request, course_id: Id, payload: DiscussionPostIn):
+    """A post, or with `parent_id` a reply (a reply to a reply joins its top post). A parent that is
+    not a post of this course is 404 (field `parent_id`); a hidden one 400 `hidden`. The same text by
+    the same author under the same post within a minute is a retry: the first post is answered
+    (201 again, nothing new); later, the same text makes a second post."""
+    actor = request.auth
+    course = learning_selectors.course_get_for_learner(actor, course_id)
+    parent = None
+    if payload.parent_id is not None:
+        try:
+            parent = selectors.post_get_for_learner(actor, course, payload.parent_id)
+        except NotFound as exc:
+            exc.field = "parent_id"
+            raise
+    post = services.post_create(actor=actor, course=course, text=payload.text, parent=parent)
+    return Status(201, {**_post_out(post, actor), "replies": []})
+
+
+@router.get("/managed-courses/{course_id}/discussion", response=responses({200: ModeratedPostPageOut}, 400, 404),
+            tags=DISCUSSION, summary="课程讨论（管理）")
+@permission("courses.manage")
+def coursework_discussion_moderated(request, course_id: Id, paging: Query[PageQuery]):
+    """Every post of the course's thread, hidden ones included with who hid them, when and why —
+    for its course managers (`courses.manage`, the course's owner in scope)."""
+    actor = request.auth
+    course = selectors.course_get_for_manager(actor, course_id)
+    posts = selectors.discussion_of(course).select_related("hidden_by").prefetch_related("replies__hidden_by")
+
+    def out(post) -> dict:
+        return {**_moderated_out(post, actor), "replies": [_moderated_out(r, actor) for r in post.replies.all()]}
+
+    return page_of(posts, paging, out)
+
+
+def _moderated(actor, post) -> dict:
+    post = selectors.post_get_for_moderator(actor, post.pk)
+    replies = post.replies.select_related("author", "hidden_by").order_by("created_at", "id")
+    return {**_moderated_out(post, actor), "replies": [_moderated_out(r, actor) for r in replies]}
+
+
+@router.post("/course-posts/{post_id}/hide", response=responses({200: ModeratedPostOut}, 400, 404),
+             tags=DISCUSSION, summary="隐藏帖子")
+@permission("courses.manage")
+def coursework_post_hide(request, post_id: Id, payload: DiscussionHideIn):
+    """Hide a post from learners with a reason (its replies are hidden with it); the text is kept
+    and the hiding audited. Hiding a hidden post again changes nothing."""
+    post = selectors.post_get_for_moderator(request.auth, post_id)
+    services.post_hide(actor=request.auth, post=post, reason=payload.reason, request=request)
+    return _moderated(request.auth, post)
+
+
+@router.post("/course-posts/{post_id}/unhide", response=responses({200: ModeratedPostOut}, 400, 404),
+             tags=DISCUSSION, summary="恢复显示帖子")
+@permission("courses.manage")
+def coursework_post_unhide(request, post_id: Id):
+    """Show a hidden post to learners again (audited). A visible post is answered unchanged."""
+    post = selectors.post_get_for_moderator(request.auth, post_id)
+    services.post_unhide(actor=request.auth, post=post, request=request)
+    return _moderated(request.auth, post)

@@ -10,9 +10,10 @@ Missing and not-yours are the same NotFound everywhere.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, F, Prefetch, Q, QuerySet, When
+from django.db.models import Case, CharField, Count, F, Min, Prefetch, Q, QuerySet, When
 
 from ganxun.access import scope
 from ganxun.access.roles import Role
@@ -258,3 +259,31 @@ def post_get_for_learner(actor, course: Course, pk) -> DiscussionPost:
 def post_get_for_moderator(actor, pk) -> DiscussionPost:
     return scope.get_for(actor, DiscussionPost.objects.select_related("course__owner"), pk,
                          permission="courses.manage")
+
+
+# --- the home page's to-do card (portal.todo) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class CourseReflectionsWaiting:
+    """Reflections of one course waiting for a grade."""
+
+    course_id: int
+    title: str
+    count: int
+    oldest_submitted_at: dt.datetime
+    first_id: int  # the lowest id: the reflection itself when count == 1
+
+
+def reflections_to_grade_by_course(actor) -> list[CourseReflectionsWaiting]:
+    """Courses with reflections waiting for the actor, the most first (then the longest waiting).
+
+    Counted: reflections 待评阅 (submitted, not graded nor returned) that the actor grades, as on the
+    grading queue (`reflections_for_grader`): the course's grading institution in the actor's
+    subtree with `reflections.grade`; a teacher only the courses they teach. A returned reflection
+    waits for the learner, not the grader, and is not counted. One grouped query.
+    """
+    rows = (reflections_for_grader(actor).order_by().values("course_id", "course__title")
+            .annotate(n=Count("id"), oldest=Min("submitted_at"), first_id=Min("id"))
+            .order_by("-n", "oldest", "course_id"))
+    return [CourseReflectionsWaiting(course_id=row["course_id"], title=row["course__title"], count=row["n"],
+                                     oldest_submitted_at=row["oldest"], first_id=row["first_id"]) for row in rows]

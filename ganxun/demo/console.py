@@ -17,6 +17,9 @@ COUNT_LABELS = [
     ("enrollments", "报名（人次）"), ("attendance_records", "签到记录"), ("leave_requests", "请假申请"),
     ("closed_classes", "已结业班次"), ("credit_records", "学时记录"), ("session_ratings", "课程评价"),
     ("class_ratings", "班次评价"), ("followups", "训后回访"), ("rectification_items", "整改项"),
+    ("online_courses", "网络课程"), ("online_courses_published", "已发布网络课程"), ("learner_accounts", "学员账号"),
+    ("online_progress_rows", "学习进度"), ("themed_classes", "专题网络班"), ("themed_class_members", "专题网络班学员"),
+    ("recognition_sources", "学时互认平台"), ("recognition_claims_recognised", "已认定的互认学时申请"),
 ]
 
 

@@ -6,7 +6,8 @@ from django import forms
 
 from ganxun.access import scope
 from ganxun.core.forms import TablerForm
-from ganxun.learning.models import CourseKind
+from ganxun.learning.conversion import MAX_HOURS, MAX_MINUTES
+from ganxun.learning.models import OWN_PLATFORM, CourseKind
 from ganxun.learning.review import Decision, pilot_org_choices
 from ganxun.learning.selectors import SORT_LABELS
 from ganxun.org.models import Organisation
@@ -89,3 +90,41 @@ class ConfirmForm(TablerForm):
         self.fields["decision"].choices = Decision.CHOICES
         self.fields["decision"].widget.attrs["class"] = "form-check-input"
         self.fields["pilot_orgs"].queryset = pilot_org_choices(actor)
+
+
+class ConversionRuleForm(TablerForm):
+    """A credit-hour conversion rule (学时折算规则); the rules themselves live in learning.conversion."""
+
+    platform = forms.CharField(label="平台代码", max_length=40, initial=OWN_PLATFORM,
+                               help_text="本平台为 ganxun；其他平台的代码用于学时互认")
+    effective_from = forms.DateField(label="生效日期",
+                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                     help_text="最早为明天。当天正在生效的规则自动在前一天失效")
+    effective_to = forms.DateField(label="失效日期（含当日）", required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                   help_text="留空表示长期有效")
+    long_minutes = forms.IntegerField(label="长课程下限（分钟）", min_value=2, max_value=MAX_MINUTES,
+                                      help_text="课程时长不少于此数的，按长课程折算")
+    long_hours = forms.DecimalField(label="长课程学时", min_value=0, max_value=MAX_HOURS, max_digits=4,
+                                    decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.25"}))
+    medium_minutes = forms.IntegerField(label="中等课程下限（分钟）", min_value=1, max_value=MAX_MINUTES - 1,
+                                        help_text="不少于此数、不到长课程下限的，按中等课程折算；更短的按短课程")
+    medium_hours = forms.DecimalField(label="中等课程学时", min_value=0, max_value=MAX_HOURS, max_digits=4,
+                                      decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.25"}))
+    short_hours = forms.DecimalField(label="短课程学时", min_value=0, max_value=MAX_HOURS, max_digits=4,
+                                     decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.25"}))
+    test_bonus_hours = forms.DecimalField(label="通过课程测试加计学时", min_value=0, max_value=MAX_HOURS, max_digits=4,
+                                          decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.25"}))
+    note = forms.CharField(label="说明", max_length=200, required=False, help_text="如 依据的文件名称和文号")
+
+    RULE_FIELDS = ("effective_from", "effective_to", "long_minutes", "long_hours", "medium_minutes",
+                   "medium_hours", "short_hours", "test_bonus_hours", "note")
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:  # a rule keeps its platform
+            self.fields["platform"].disabled = True
+            self.fields["platform"].help_text = ""
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.RULE_FIELDS}

@@ -8,15 +8,17 @@ the same NotFound.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Avg, Count, F, Min, OuterRef, Q, QuerySet, Subquery
 
 from ganxun.access import scope
 from ganxun.access.roles import Role
 from ganxun.core.errors import NotFound
-from ganxun.learning import search
-from ganxun.learning.models import Course, CourseMedia, CourseStatus, StudyProgress
+from ganxun.learning import review, search
+from ganxun.learning.models import Course, CourseMedia, CourseStatus, CourseTransition, StudyProgress
 from ganxun.people.models import Cadre
 
 SORTS = {
@@ -161,3 +163,46 @@ def required_not_done(actor) -> QuerySet[Course]:
     done = StudyProgress.objects.filter(account=actor, completed_at__isnull=False).values("course_id")
     return (courses_for_learner(actor).filter(status=CourseStatus.PUBLISHED, is_required=True)
             .exclude(pk__in=done).order_by("published_at", "id"))
+
+
+# --- the home page's to-do card (portal.todo) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class ReviewBacklog:
+    count: int
+    oldest_submitted_at: dt.datetime | None
+
+
+def courses_awaiting_my_review(actor) -> ReviewBacklog:
+    """How many courses wait for the reviewer's scores, and when the longest waiting was submitted.
+
+    Counted: the courses of the review queue (`review.courses_for_reviewer`: in review, owner under
+    the reviewer's scope node — `courses.review`) that the reviewer has not scored in the current
+    round (a course returned and resubmitted counts again), leaving out the reviewer's own courses
+    (created by them or taught by them), which review.course_review_save refuses. Submitted: the
+    time of the course's latest move into review (its CourseTransition). One query.
+    """
+    if not scope.can(actor, "courses.review"):
+        return ReviewBacklog(0, None)
+    submitted = (CourseTransition.objects.filter(course=OuterRef("pk"), to_status=CourseStatus.IN_REVIEW)
+                 .order_by("-at", "-id").values("at")[:1])
+    figures = (review.courses_for_reviewer(actor).filter(my_review_done=False)
+               .exclude(Q(created_by=actor.pk) | Q(teacher__person__account=actor.pk))
+               .annotate(submitted_at=Subquery(submitted))
+               .aggregate(count=Count("pk"), oldest=Min("submitted_at")))
+    return ReviewBacklog(figures["count"], figures["oldest"])
+
+
+def courses_awaiting_confirmation(actor) -> QuerySet[Course]:
+    """Courses whose expert review is complete and that wait for the org department's decision,
+    the longest waiting first.
+
+    The confirmation queue (`review.confirm_queue`: in review, owner in the actor's subtree —
+    `courses.confirm`) cut to the courses whose current round has at least
+    GANXUN_COURSE_REVIEWS_REQUIRED reviews, the number review.course_confirm needs to publish or
+    pilot. Each carries `review_count` (reviews of the current round). One query.
+    """
+    return (review.confirm_queue(actor).select_related(None)
+            .annotate(review_count=Count("reviews", filter=Q(reviews__round=F("review_round"))))
+            .filter(review_count__gte=settings.GANXUN_COURSE_REVIEWS_REQUIRED)
+            .order_by("updated_at", "id"))

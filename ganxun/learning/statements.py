@@ -7,8 +7,9 @@ result.duration = the credited time. Each statement id is a uuid5 over what it r
 (launch: the session token; progress: session and heartbeat seq; completion: the progress row),
 so a retried emission stores it once.
 
-Emission must never cost the learner their credit: each call runs in its own savepoint, and a
-refusal of the LRS is logged (the statement can be emitted again later with the same id).
+Emission must never cost the learner their credit: each call runs in its own savepoint, and when
+the LRS refuses or fails, the statement goes to the outbox (ganxun.lrs.outbox) in the caller's
+transaction, from which a job re-sends it with the same id until it is stored.
 """
 
 from __future__ import annotations
@@ -97,13 +98,31 @@ def completed(*, progress, at: dt.datetime) -> dict:
 
 
 def emit(build, **kwargs) -> bool:
-    """Build one statement and store it in our LRS; False (logged) when that fails."""
+    """Build one statement — or one batch, for a builder that returns a list — and store it in our
+    LRS; True when stored.
+
+    When the LRS refuses or fails, its savepoint has rolled back, so the caller's transaction is
+    intact: the statements are written to the outbox (lrs.outbox.outbox_enqueue) in it, to be
+    re-sent with the same ids, and False is returned. Nothing here raises — the LRS must never
+    cost the learner the credit just computed. A builder that raises is a bug: logged, False.
+    """
+    source = f"{getattr(build, '__module__', '').removeprefix('ganxun.')}.{getattr(build, '__name__', 'build')}"
+    batch: list | None = None
     try:
         from ganxun.lrs.services import lrs_system_client, statements_store
 
-        with transaction.atomic():
-            statements_store(client=lrs_system_client(), statements=[build(**kwargs)])
-    except Exception:  # the LRS must never cost the learner the credit just computed
-        logger.warning("xAPI statement %s not stored", build.__name__, exc_info=True)
+        with transaction.atomic():  # the builder's queries too: a database error rolls back to here
+            built = build(**kwargs)
+            batch = built if isinstance(built, list) else [built]
+            if batch:
+                statements_store(client=lrs_system_client(), statements=batch)
+    except Exception as exc:
+        if batch is None:
+            logger.error("xAPI statement %s could not be built", source, exc_info=True)
+            return False
+        logger.warning("xAPI statement %s not stored; kept in the outbox to be re-sent", source, exc_info=True)
+        from ganxun.lrs.outbox import outbox_enqueue
+
+        outbox_enqueue(statements=batch, source=source, error=exc)
         return False
     return True

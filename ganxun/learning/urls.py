@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ganxun.learning import views
+from ganxun.learning import conversion_views, views
 
 app_name = "learning"
 
@@ -24,4 +24,10 @@ urlpatterns = [
     path("manage/course-reviews/<int:pk>/", views.manage_review_view, name="manage_review"),
     path("manage/course-reviews/<int:pk>/media/<int:media_pk>/", views.manage_review_media_view,
          name="manage_review_media"),
+    path("manage/conversion-rules/", conversion_views.rule_list_view, name="conversion_rules"),
+    path("manage/conversion-rules/new/", conversion_views.rule_create_view, name="conversion_rule_create"),
+    path("manage/conversion-rules/preview/", conversion_views.rule_preview_view, name="conversion_rule_preview"),
+    path("manage/conversion-rules/<int:pk>/edit/", conversion_views.rule_edit_view, name="conversion_rule_edit"),
+    path("manage/conversion-rules/<int:pk>/delete/", conversion_views.rule_delete_view,
+         name="conversion_rule_delete"),
 ]

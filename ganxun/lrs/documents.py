@@ -35,6 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ganxun.lrs import keys, validation
+from ganxun.lrs.compression import decompress
 from ganxun.lrs.http import XapiError
 from ganxun.lrs.models import LrsClient, XapiDocument, XapiStatement, XapiStatementRelation
 
@@ -357,10 +358,10 @@ def activity_get(*, client: LrsClient, activity_id: str) -> dict:
     Activity definitions are not personal data, so every client may read them.
     """
     rows = (XapiStatement.objects.filter(object_key=keys.activity_key(activity_id))
-            .order_by("-stored", "-id").values_list("body", flat=True)[:STATEMENT_SCAN_LIMIT])
-    for body in rows:
+            .order_by("-stored", "-id").values_list("data", flat=True)[:STATEMENT_SCAN_LIMIT])
+    for data in rows:
         try:
-            obj = json.loads(body).get("object") or {}
+            obj = json.loads(decompress(data)).get("object") or {}
         except (ValueError, AttributeError):
             continue
         if obj.get("id") == activity_id and isinstance(obj.get("definition"), dict) and obj["definition"]:
@@ -393,14 +394,14 @@ def agent_person(*, client: LrsClient, agent: dict) -> dict:
     statements = _readable_statements(client)
     related = XapiStatementRelation.objects.filter(key=key).values("statement_id")
     rows = (statements.filter(Q(actor_key=key) | Q(object_key=key) | Q(pk__in=related))
-            .order_by("-stored", "-id").values_list("body", flat=True)[:STATEMENT_SCAN_LIMIT])
+            .order_by("-stored", "-id").values_list("data", flat=True)[:STATEMENT_SCAN_LIMIT])
     names: list[str] = []
     if isinstance(agent.get("name"), str):
         names.append(agent["name"])
-    for body in rows:
+    for data in rows:
         found: list[dict] = []
         try:
-            _agents_in(json.loads(body), key, found)
+            _agents_in(json.loads(decompress(data)), key, found)
         except ValueError:
             continue
         for item in found:

@@ -53,8 +53,9 @@ class XapiStatement(models.Model):
     # Autoincrement id: the stable order of `stored` and the cursor of `more` pages.
     id = models.BigAutoField(primary_key=True)
     statement_id = models.UUIDField(unique=True)
-    # The statement exactly as the LRS serves it (id, stored, authority, version added).
-    body = models.TextField()
+    # The statement exactly as the LRS serves it (id, stored, authority, version added), as
+    # JSON text compressed by zstd (lrs.compression); read it as `.body`.
+    data = models.BinaryField()
     version = models.CharField(max_length=10)
     actor_key = models.CharField(max_length=32)
     verb_key = models.CharField(max_length=32)
@@ -66,9 +67,15 @@ class XapiStatement(models.Model):
     timestamp = models.DateTimeField()
     stored = models.DateTimeField()
     voided = models.BooleanField(default=False)
-    client = models.ForeignKey(LrsClient, on_delete=models.PROTECT, related_name="statements")
+    # No single-column indexes on the foreign keys: the (client|person, stored, id) indexes
+    # below start with them, and every index costs each of the LRS's many inserts. No database
+    # constraint on the client either (a check per inserted row, run at commit): rows are
+    # written only by lrs.services with the authenticated client, and PROTECT still keeps a
+    # client with statements from being deleted (Django enforces it).
+    client = models.ForeignKey(LrsClient, on_delete=models.PROTECT, related_name="statements", db_index=False,
+                               db_constraint=False)
     # The platform's person when the actor is one of our accounts (scope of scoped clients).
-    person = models.ForeignKey("people.Person", null=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     has_attachments = models.BooleanField(default=False)
 
     class Meta:
@@ -77,11 +84,15 @@ class XapiStatement(models.Model):
             models.Index(fields=["actor_key", "stored", "id"], name="lrs_stmt_actor"),
             models.Index(fields=["object_key", "stored", "id"], name="lrs_stmt_object"),
             models.Index(fields=["verb_key", "stored", "id"], name="lrs_stmt_verb"),
-            models.Index(fields=["registration", "stored", "id"], name="lrs_stmt_registration"),
-            models.Index(fields=["object_statement_id"], name="lrs_stmt_target"),
+            # Partial where the column is mostly empty: rows without it cost these indexes nothing.
+            models.Index(fields=["registration", "stored", "id"], name="lrs_stmt_registration",
+                         condition=models.Q(registration__isnull=False)),
+            models.Index(fields=["object_statement_id"], name="lrs_stmt_target",
+                         condition=models.Q(object_statement_id__isnull=False)),
             models.Index(fields=["stored", "id"], name="lrs_stmt_stored"),
             models.Index(fields=["client", "stored", "id"], name="lrs_stmt_client"),
-            models.Index(fields=["person", "stored", "id"], name="lrs_stmt_person"),
+            models.Index(fields=["person", "stored", "id"], name="lrs_stmt_person",
+                         condition=models.Q(person__isnull=False)),
             # StatementRef statements only: the second walk of a filtered query (statements
             # that target a matching statement) reads these few rows in stored order.
             models.Index(fields=["stored", "id"], condition=models.Q(object_statement_id__isnull=False),
@@ -89,12 +100,43 @@ class XapiStatement(models.Model):
         ]
 
 
+    @property
+    def body(self) -> str:
+        """The statement's JSON text."""
+        from ganxun.lrs.compression import decompress
+
+        return decompress(self.data)
+
+    @body.setter
+    def body(self, text: str) -> None:
+        from ganxun.lrs.compression import compress
+
+        self.data = compress(text)
+
+
+class XapiBodyDictionary(models.Model):
+    """A zstd dictionary trained on stored statements (lrs.compression). Never deleted: each
+    stored body names the dictionary it was compressed with by this id."""
+
+    dict_id = models.BigIntegerField(primary_key=True)
+    data = models.BinaryField()
+    sample_size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "语句压缩字典"
+
+
 class XapiStatementRelation(models.Model):
     """Every agent and activity a statement mentions, for the related_agents and
     related_activities filters (context activities, instructor, team, authority,
     sub-statement, group members). `key` is the same key as on XapiStatement."""
 
-    statement = models.ForeignKey(XapiStatement, on_delete=models.CASCADE, related_name="relations")
+    # Indexed by the unique (statement, key) constraint, which starts with it. No database
+    # constraint: relation rows are written with their statement in the same transaction by
+    # lrs.services only, and a per-row check at commit would cost each of the many inserts.
+    statement = models.ForeignKey(XapiStatement, on_delete=models.CASCADE, related_name="relations", db_index=False,
+                                  db_constraint=False)
     key = models.CharField(max_length=32)
     stored = models.DateTimeField()
 
@@ -147,3 +189,80 @@ class XapiDocument(models.Model):
         ]
         indexes = [models.Index(fields=["kind", "activity_key", "agent_key", "registration", "updated"],
                                 name="lrs_doc_lookup")]
+
+
+class StatementOutbox(models.Model):
+    """A statement of our own pages that the LRS refused or failed to store when it was emitted
+    (learning.statements.emit). It is re-sent with the same id — so at most one copy is ever
+    stored — by the `lrs_outbox_resend` job with backoff (lrs.outbox) until it is stored (sent_at)
+    or, after some days, given up (given_up_at; the row and its last error are kept)."""
+
+    statement_id = models.UUIDField(unique=True)
+    statement = models.JSONField()
+    # What built it: the builder's module and name, e.g. "learning.statements.completed".
+    source = models.CharField(max_length=120)
+    # Tries so far, the failed emission included.
+    attempts = models.PositiveIntegerField(default=1)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+    # When the job tries again; null once sent or given up.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    given_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待重发的 xAPI 语句"
+        indexes = [
+            # The job's walk: pending rows in due order (sent and given-up rows are not in it).
+            models.Index(fields=["next_attempt_at"], name="lrs_outbox_due",
+                         condition=models.Q(next_attempt_at__isnull=False)),
+            # The back office's list and the purge: rows not sent, rows sent long ago.
+            models.Index(fields=["sent_at", "created_at"], name="lrs_outbox_sent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sent_at__isnull=True) | models.Q(given_up_at__isnull=True),
+                name="lrs_outbox_sent_or_given_up"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.statement_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.sent_at is None and self.given_up_at is None
+
+    @property
+    def verb_label(self) -> str:
+        """The verb as a person reads it: its zh-CN display, else the last part of its IRI."""
+        verb = self.statement.get("verb") if isinstance(self.statement, dict) else None
+        if not isinstance(verb, dict):
+            return ""
+        display = verb.get("display") if isinstance(verb.get("display"), dict) else {}
+        return display.get("zh-CN") or display.get("en-US") or str(verb.get("id", "")).rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def actor_label(self) -> str:
+        """The actor for the back office: its name, and its identifier with anything that looks
+        like a phone or ID number masked (usernames are free text and may be either)."""
+        import re
+
+        from ganxun.core.masking import mask_id_number, mask_phone
+
+        actor = self.statement.get("actor") if isinstance(self.statement, dict) else None
+        if not isinstance(actor, dict):
+            return ""
+        account = actor.get("account") if isinstance(actor.get("account"), dict) else {}
+        ident = str(account.get("name") or actor.get("mbox") or actor.get("openid") or "")
+        ident = ident.removeprefix("mailto:")
+        local, at, domain = ident.partition("@")
+        if at:  # an e-mail address: keep its first character and domain
+            ident = f"{local[:1]}***@{domain}"
+        elif re.fullmatch(r"\d{15}|\d{17}[\dXx]", ident):
+            ident = mask_id_number(ident)
+        elif re.fullmatch(r"\+?\d{7,14}", ident):
+            ident = mask_phone(ident)
+        name = str(actor.get("name") or "")
+        if name and ident:
+            return f"{name}（{ident}）"
+        return name or ident

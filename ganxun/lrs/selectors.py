@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ganxun.lrs import keys
+from ganxun.lrs.compression import decompress
 from ganxun.lrs.http import XapiError
 from ganxun.lrs.models import LrsClient, XapiStatement, XapiStatementRelation
 from ganxun.lrs.services import format_stored, member_key
@@ -147,7 +148,8 @@ def statements_visible_to(client: LrsClient) -> QuerySet:
         from ganxun.people.models import Cadre
 
         persons = Cadre.objects.filter(unit__path__startswith=client.scope.path).values("person_id")
-        return rows.filter(Q(person_id__in=persons) | Q(client_id=client.pk))
+        # person__isnull=False lets PostgreSQL use the partial lrs_stmt_person index.
+        return rows.filter(Q(person__isnull=False, person_id__in=persons) | Q(client_id=client.pk))
     if client.can_read_own:
         return rows.filter(client_id=client.pk)
     raise XapiError(403, "该客户端无读取权限 (this client may not read statements)")
@@ -184,7 +186,9 @@ def _window(rows: QuerySet, query: StatementQuery, stored: str = "stored", pk: s
     return rows.order_by(*order)
 
 
-PAGE_FIELDS = ("id", "stored", "body", "has_attachments")
+# Rows of a page: (pk, stored, body, has_attachments), the body as stored (compressed);
+# `_texts` turns it into the statement's JSON text for the rows that are served.
+PAGE_FIELDS = ("id", "stored", "data", "has_attachments")
 MAX_REF_DEPTH = 10
 STATEMENT_WALK = ("stored", "id")
 RELATION_WALK = ("relations__stored", "relations__statement")
@@ -328,7 +332,11 @@ def statements_page(*, client: LrsClient, query: StatementQuery) -> tuple[list[t
         if following.cap is None:
             following.cap = dt.datetime.now(dt.timezone.utc).isoformat()
         more = encode_more(following)
-    return rows, more
+    return _texts(rows), more
+
+
+def _texts(rows: list[tuple]) -> list[tuple]:
+    return [(pk, stored, decompress(data), has_attachments) for pk, stored, data, has_attachments in rows]
 
 
 def statement_get(*, client: LrsClient, statement_id: str, voided: bool) -> tuple | None:
@@ -338,8 +346,9 @@ def statement_get(*, client: LrsClient, statement_id: str, voided: bool) -> tupl
         statement_id = str(uuid.UUID(statement_id))
     except ValueError:
         raise XapiError(400, "statementId: must be a UUID") from None
-    return statements_visible_to(client).filter(statement_id=statement_id, voided=voided) \
+    row = statements_visible_to(client).filter(statement_id=statement_id, voided=voided) \
         .values_list(*PAGE_FIELDS).first()
+    return _texts([row])[0] if row is not None else None
 
 
 def consistent_through() -> str:

@@ -7,14 +7,16 @@ from django import forms
 from ganxun.core.forms import TablerForm
 from ganxun.org.models import Category, Organisation
 from ganxun.people.choices import Rank
+from ganxun.topics.models import Topic
 
 
 class ThemedClassForm(TablerForm):
     title = forms.CharField(label="班名", max_length=100)
     description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.ModelChoiceField(label="主办组织部门", queryset=Organisation.objects.none())
-    start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    deadline = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+    # An <input type="date"> takes ISO dates only (the zh-hans input format is 2026/05/11).
+    start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    deadline = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     required_hours = forms.DecimalField(label="应修学时", min_value=0, max_digits=6, decimal_places=2, initial=0,
                                         help_text="本班课程折算学时之和须达到的数；0 表示只要求学完必修课")
     audience_root = forms.ModelChoiceField(label="学员范围", queryset=Organisation.objects.none(),
@@ -52,3 +54,10 @@ def courses_from_post(data, candidates) -> tuple[list[tuple[object, bool]], dict
             chosen.append((order, position, course, kind == "required"))
     chosen.sort(key=lambda row: (row[0], row[1]))
     return [(course, required) for _, _, course, required in chosen], posted
+
+
+class CoursePickerForm(forms.Form):
+    """The course picker's search on the class form (names prefixed: the form has its own fields)."""
+
+    picker_q = forms.CharField(required=False, max_length=100)
+    picker_topic = forms.ModelChoiceField(queryset=Topic.objects.filter(is_active=True), required=False)

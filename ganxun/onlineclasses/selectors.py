@@ -24,12 +24,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ganxun.access import scope
 from ganxun.core.errors import NotFound
-from ganxun.learning.models import CourseStatus
+from ganxun.learning.models import CourseStatus, StudyProgress
 from ganxun.onlineclasses.models import (
     ThemedClass,
     ThemedClassCourse,
@@ -337,3 +350,68 @@ def unread_reminders(actor) -> list[ThemedClassReminder]:
                 .filter(member__cadre__person__account=actor, read_at__isnull=True,
                         member__themed_class__status=ThemedClassStatus.OPEN)
                 .select_related("member__themed_class"))
+
+
+# --- the home page's to-do card (portal.todo) ----------------------------------------------------
+
+DUE_SOON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ClassDueSoon:
+    themed_class: ThemedClass
+    members: int
+    complete: int
+
+    @property
+    def percent(self) -> int:
+        """complete ÷ members in whole per cent, rounded as the completion page rounds its total
+        (widthratio), but never 100 while someone is not complete."""
+        if not self.members:
+            return 0
+        value = round(self.complete / self.members * 100)
+        return min(value, 99) if self.complete < self.members else 100
+
+
+def themed_classes_due_soon(actor, *, today: dt.date | None = None) -> list[ClassDueSoon]:
+    """The actor's open classes whose deadline is near and whose completion is below 100 %, the
+    soonest deadline first (then the lowest completion).
+
+    Classes: open (进行中), owned by an org-department node in the actor's subtree
+    (`onlineclasses.manage`: the department that runs them), deadline from today to today +
+    DUE_SOON_DAYS (7) inclusive — a class past its deadline is not counted. Completion: members the
+    actor may see (as on the completion page; the owner sees every member) that are complete in
+    the sense of `member_progress` — every required course of the class completed and the credit
+    hours of the completed courses of the class ≥ the class's required hours — over those members.
+    Classes without members, or whose members are all complete, are left out. Two queries.
+    """
+    today = today or timezone.localdate()
+    root = scope.scope_path(actor)
+    if root is None or not scope.can(actor, MANAGE):
+        return []
+    classes = list(scope.scoped(actor, ThemedClass, permission=MANAGE)
+                   .filter(status=ThemedClassStatus.OPEN, owner__path__startswith=root,
+                           deadline__gte=today, deadline__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
+                   .distinct().order_by("deadline", "id"))
+    if not classes:
+        return []
+    # Per member (of the outer query): a required course of their class they have not completed,
+    # and the credit hours of the class's courses they have completed.
+    completed = StudyProgress.objects.filter(account=OuterRef(OuterRef("cadre__person__account")),
+                                             course=OuterRef("course"), completed_at__isnull=False)
+    missing = ThemedClassCourse.objects.filter(themed_class=OuterRef("themed_class"), is_required=True).filter(
+        ~Exists(completed))
+    hours = (StudyProgress.objects.filter(account=OuterRef("cadre__person__account"), completed_at__isnull=False,
+                                          course__themed_class_links__themed_class=OuterRef("themed_class"))
+             .order_by().values("account").annotate(total=Sum("credit_hours")).values("total"))
+    decimal = DecimalField(max_digits=12, decimal_places=2)
+    hours_done = Coalesce(Subquery(hours, output_field=decimal), Value(Decimal("0")), output_field=decimal)
+    complete = Q(required_missing=False) & Q(hours_done__gte=F("themed_class__required_hours"))
+    members = (scope.scoped(actor, ThemedClassMember, permission=VIEW).filter(themed_class__in=classes)
+               .annotate(required_missing=Exists(missing), hours_done=hours_done))
+    counts = {row["themed_class_id"]: row for row in members.order_by().values("themed_class_id").annotate(
+        members=Count("pk"), complete=Count("pk", filter=complete))}
+    due = [ClassDueSoon(c, counts[c.pk]["members"], counts[c.pk]["complete"]) for c in classes
+           if c.pk in counts and counts[c.pk]["complete"] < counts[c.pk]["members"]]
+    due.sort(key=lambda d: (d.themed_class.deadline, d.complete / d.members, d.themed_class.pk))
+    return due

@@ -7,6 +7,7 @@ app_name = "onlineclasses"
 urlpatterns = [
     path("manage/themed-classes/", views.manage_list_view, name="manage_list"),
     path("manage/themed-classes/new/", views.manage_create_view, name="manage_create"),
+    path("manage/themed-classes/course-search/", views.manage_course_search_view, name="manage_course_search"),
     path("manage/themed-classes/<int:pk>/", views.manage_detail_view, name="manage_detail"),
     path("manage/themed-classes/<int:pk>/edit/", views.manage_edit_view, name="manage_edit"),
     path("manage/themed-classes/<int:pk>/open/", views.manage_open_view, name="manage_open"),

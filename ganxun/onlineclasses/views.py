@@ -1,5 +1,6 @@
-"""Pages of themed online classes: back office (list, create/edit, open/close, later members,
-completion by unit with its Excel export) and the learner's list and class page.
+"""Pages of themed online classes: back office (list, create/edit with its course picker,
+open/close, later members, completion by unit with its Excel export) and the learner's list and
+class page.
 
 Classes come through onlineclasses.selectors (the scope gate): out-of-scope and missing ids are
 404 alike; a cadre who is not a member gets 404 for the class page.
@@ -7,8 +8,11 @@ Classes come through onlineclasses.selectors (the scope gate): out-of-scope and 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,14 +23,16 @@ from ganxun.access.policies import requires
 from ganxun.core.errors import DomainError, Forbidden
 from ganxun.core.forms import add_domain_error
 from ganxun.core.views import or_404, run_action
+from ganxun.learning import search
 from ganxun.learning.models import Course, CourseStatus
 from ganxun.onlineclasses import selectors, services
 from ganxun.onlineclasses.exports import completion_export
-from ganxun.onlineclasses.forms import COURSE_CHOICES, ThemedClassForm, courses_from_post
+from ganxun.onlineclasses.forms import COURSE_CHOICES, CoursePickerForm, ThemedClassForm, courses_from_post
 from ganxun.onlineclasses.models import ThemedClass, ThemedClassStatus
 from ganxun.org.models import Organisation
 from ganxun.org.selectors import organisation_list_for
 from ganxun.people.models import Cadre
+from ganxun.topics.models import Topic
 
 VIEW, MANAGE = selectors.VIEW, selectors.MANAGE
 
@@ -43,16 +49,53 @@ def _form(request, data=None, initial=None) -> ThemedClassForm:
                            cadres=_named_candidates(request))
 
 
-def _course_candidates(request, themed_class: ThemedClass | None) -> list[Course]:
-    """Published courses that reach the actor's region (the service checks them against the
-    audience), plus those already in the class, in the class's order first."""
+PICKER_PAGE_SIZE = 20
+
+
+def _course_reach(request) -> QuerySet[Course]:
+    """Published courses that reach the actor's region (the service checks them against the audience)."""
     root = scope.active_role(request.user).scope
     ancestors = root.ancestor_ids()
     reach = Q(owner__parent_id__in=ancestors) | Q(owner_id__in=ancestors) | Q(owner__path__startswith=root.path)
+    return Course.objects.filter(status=CourseStatus.PUBLISHED).filter(reach)
+
+
+def _posted_course_ids(data) -> list[int]:
+    """The course ids of the posted rows (`course_<id>`)."""
+    return [int(key[7:]) for key in data if key.startswith("course_") and key[7:].isdigit()]
+
+
+def _course_candidates(request, themed_class: ThemedClass | None, ids=()) -> list[Course]:
+    """The courses a posted form may name: those already in the class (in the class's order),
+    then the published courses within reach among `ids`."""
     chosen = [link.course for link in selectors.class_courses(themed_class)] if themed_class else []
-    others = (Course.objects.filter(status=CourseStatus.PUBLISHED).filter(reach).exclude(pk__in=[c.pk for c in chosen])
-              .select_related("owner__parent").order_by("-is_required", "title"))
+    others = (_course_reach(request).filter(pk__in=list(ids)).exclude(pk__in=[c.pk for c in chosen])
+              .select_related("owner").order_by("-is_required", "title", "pk"))
     return chosen + list(others)
+
+
+def _course_picker(request, params, chosen: set[int]) -> dict:
+    """The picker's result page: published courses within reach whose catalogue words
+    (learning.search: title, summary, series, teacher, topics) contain every word of `picker_q`,
+    or whose title contains it as typed; narrowed to a topic and its subtopics; required courses
+    first, then by title. Courses in `chosen` are marked as already added."""
+    form = CoursePickerForm(params)
+    form.is_valid()
+    data = form.cleaned_data  # the valid parts: a stale topic id does not drop the words
+    q = (data.get("picker_q") or "").strip()
+    topic = data.get("picker_topic")
+    courses = _course_reach(request)
+    if q:
+        courses = courses.filter(Q(pk__in=search.search_filter(Course.objects.all(), q).values("pk"))
+                                 | Q(title__icontains=q))
+    if topic is not None:
+        tagged = Course.objects.filter(Q(topics__code=topic.code) | Q(topics__code__startswith=f"{topic.code}."))
+        courses = courses.filter(pk__in=tagged.values("pk"))
+    courses = courses.select_related("owner").order_by("-is_required", "title", "pk")
+    page = Paginator(courses, PICKER_PAGE_SIZE).get_page(params.get("page"))
+    query = urlencode({"picker_q": q, "picker_topic": topic.pk if topic else ""})
+    return {"page": page, "chosen": chosen, "q": q, "topic": topic, "query": query,
+            "topics": Topic.objects.filter(is_active=True).order_by("code")}
 
 
 @requires(VIEW)
@@ -80,16 +123,23 @@ def manage_edit_view(request, pk):
 
 
 def _edit(request, themed_class: ThemedClass | None):
-    candidates = _course_candidates(request, themed_class)
     frozen = themed_class is not None and not themed_class.is_draft
     if request.method == "POST":
+        ids = _posted_course_ids(request.POST)
+        candidates = _course_candidates(request, themed_class, ids)
         form = _form(request, request.POST)
         courses, posted = courses_from_post(request.POST, candidates)
+        known = {c.pk for c in candidates}
+        unknown = [pk for pk in ids if pk not in known and request.POST.get(f"course_{pk}") in ("required", "elective")]
         if frozen:  # an open class: only title, description and deadline are taken
             for name in ("owner", "start_date", "required_hours", "audience_root", "audience_rank",
                          "audience_category", "named_cadres"):
                 form.fields[name].required = False
-        if form.is_valid():
+        valid = form.is_valid()
+        if unknown and not frozen:
+            form.add_error(None, f"所选课程（编号 {'、'.join(map(str, unknown))}）不存在或不是您范围内的已发布课程，请重新选择。")
+            valid = False
+        if valid:
             data = form.cleaned_data
             try:
                 if themed_class is None:
@@ -111,6 +161,7 @@ def _edit(request, themed_class: ThemedClass | None):
                 return redirect("onlineclasses:manage_detail", themed_class.pk)
     else:
         initial, posted = None, {}
+        candidates = _course_candidates(request, themed_class)
         if themed_class is not None:
             initial = {name: getattr(themed_class, name) for name in (
                 "title", "description", "start_date", "deadline", "required_hours", "audience_rank",
@@ -125,11 +176,22 @@ def _edit(request, themed_class: ThemedClass | None):
         form = _form(request, initial=initial)
     ids = [str(v) for v in (form["named_cadres"].value() or []) if str(v).isdigit()]
     named_chosen = list(_named_candidates(request).filter(pk__in=ids)) if ids else []
+    # The chosen table: the class's courses, or the rows the form posted (kept as sent on an error).
+    shown = [c for c in candidates if f"course_{c.pk}" in request.POST] if request.method == "POST" else candidates
     rows = [{"course": c, "kind": posted.get(c.pk, {}).get("kind", ""), "order": posted.get(c.pk, {}).get("order", "")}
-            for c in candidates]
+            for c in shown]
     return render(request, "onlineclasses/manage_form.html", {
         "form": form, "themed_class": themed_class, "frozen": frozen, "course_rows": rows,
-        "course_choices": COURSE_CHOICES, "named_chosen": named_chosen})
+        "course_choices": COURSE_CHOICES, "named_chosen": named_chosen,
+        "picker": None if frozen else _course_picker(request, {}, {c.pk for c in shown})})
+
+
+@requires(MANAGE)
+def manage_course_search_view(request):
+    """The course picker's results (htmx, GET): `picker_q`, `picker_topic`, `page`, and the ids
+    already in the form's table as `chosen` (marked 已加入)."""
+    chosen = {int(v) for v in request.GET.getlist("chosen") if v.isdigit()}
+    return render(request, "onlineclasses/_course_results.html", _course_picker(request, request.GET, chosen))
 
 
 @requires(VIEW)

@@ -181,7 +181,7 @@ class CadreForm(PersonForm):
         _mark_required(self, "unit", "rank", "category")
         if cadre is not None:
             self.fields["effective_date"] = forms.DateField(
-                label="变动生效日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                label="变动生效日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 help_text="调动、晋升或改任职务时写入任职经历的日期；留空按任现职时间或今天。")
             self.fields["effective_date"].widget.attrs["class"] = "form-control"
 
@@ -193,7 +193,7 @@ class CadreForm(PersonForm):
 
 class CareerEventForm(TablerForm):
     kind = forms.ChoiceField(label="类型", choices=CareerEventKind.choices)
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     unit_name = forms.CharField(label="单位名称", max_length=100, required=False)
     position_title = forms.CharField(label="职务", max_length=100, required=False)
     rank = forms.ChoiceField(label="职级", required=False, choices=[("", "—")] + list(Rank.choices))
@@ -206,7 +206,7 @@ class CadreLeaveForm(TablerForm):
 
     reason = forms.CharField(label="离职原因", max_length=200, required=False,
                              widget=forms.TextInput(attrs={"placeholder": "如：退休、调出本系统"}))
-    date = forms.DateField(label="日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class TeacherFilterForm(TablerForm):

@@ -13,7 +13,7 @@ from ganxun.planning.models import Question
 class SurveyForm(TablerForm):
     title = forms.CharField(label="标题", max_length=100)
     description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    closes_on = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+    closes_on = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     audience_root = forms.ModelChoiceField(label="调研范围", queryset=Organisation.objects.none(),
                                            help_text="该区域或单位（含下级单位）的在职干部")
     audience_rank = forms.ChoiceField(label="职级", required=False, choices=[("", "不限")] + list(Rank.choices))

@@ -11,13 +11,17 @@ Which lines a role gets follows from its permissions (access/roles.py):
 
 * org department — roster.review: withdrawals (1/7 line), nominations to review per class;
   roster.call: draft calls of classes starting soon, overdue L3 follow-ups of its classes;
-  rectification.manage: the items it owns;
+  onlineclasses.manage: its themed online classes due within 7 days and not yet complete;
+  courses.confirm: courses whose expert reviews are in; recognition.decide: credit claims to
+  approve; rectification.manage: the items it owns;
 * unit liaison — roster.nominate: quotas with seats left before the deadline;
   evaluation.followup: follow-ups to answer per class;
 * institution admin / head teacher — attendance.manage: today's sessions (check-in screens);
-  leave.approve: pending leave per class; reflections.grade: reflections to grade per class;
-  classes.close: classes whose last session has ended; rectification.manage (admin): owned items;
-* teacher — reflections.grade: reflections of the classes they teach;
+  leave.approve: pending leave per class; reflections.grade: reflections to grade per class and
+  per online course; classes.close: classes whose last session has ended; rectification.manage
+  (admin): owned items;
+* teacher — reflections.grade: reflections of the classes and online courses they teach;
+* course reviewer — courses.review: courses in review they have not scored yet;
 * leader and the three admins: no card (nothing for them to act on).
 """
 
@@ -33,11 +37,15 @@ from ganxun.access import scope
 from ganxun.assessment.selectors import classes_awaiting_close, reflections_to_grade_by_class
 from ganxun.attendance import rules as attendance_rules
 from ganxun.attendance.selectors import pending_leave_by_class, sessions_to_run_today, withdrawal_candidate_count
+from ganxun.coursework.selectors import reflections_to_grade_by_course
 from ganxun.evaluation.selectors import (
     followups_due_by_class,
     followups_overdue_count_for,
     rectification_owned_counts_for,
 )
+from ganxun.learning.selectors import courses_awaiting_confirmation, courses_awaiting_my_review
+from ganxun.onlineclasses.selectors import DUE_SOON_DAYS, themed_classes_due_soon
+from ganxun.recognition.selectors import claims_awaiting_decision
 from ganxun.roster.selectors import (
     DRAFT_CALL_HORIZON_DAYS,
     draft_calls_starting_soon,
@@ -51,7 +59,11 @@ MAX_LINES_PER_KIND = 5
 # Permissions that can put something on the card; a role holding none of them gets no card.
 TODO_PERMISSIONS = ("roster.review", "roster.call", "rectification.manage", "roster.nominate",
                     "evaluation.followup", "attendance.manage", "leave.approve", "reflections.grade",
-                    "classes.close")
+                    "classes.close", "onlineclasses.manage", "courses.confirm", "recognition.decide",
+                    "courses.review")
+
+# A themed online class's line turns red this many days before its deadline (and on the day).
+THEMED_CLASS_RED_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,13 @@ def todo_for(actor, *, now: dt.datetime | None = None) -> TodoCard | None:
         lines += _nominations(actor)
     if scope.can(actor, "roster.call"):
         lines += _draft_calls(actor, today)
+    # The org department's online learning: deadlines first, then decisions.
+    if scope.can(actor, "onlineclasses.manage"):
+        lines += _themed_classes(actor, today)
+    if scope.can(actor, "courses.confirm"):
+        lines += _courses_to_confirm(actor)
+    if scope.can(actor, "recognition.decide"):
+        lines += _claims(actor)
     # The unit liaison.
     if scope.can(actor, "roster.nominate"):
         lines += _quotas(actor, today)
@@ -106,6 +125,7 @@ def todo_for(actor, *, now: dt.datetime | None = None) -> TodoCard | None:
         lines += _leave(actor)
     if scope.can(actor, "reflections.grade"):
         lines += _reflections(actor)
+        lines += _course_reflections(actor)
     if scope.can(actor, "classes.close"):
         lines += _classes_to_close(actor, now)
     # Follow-through: rectification and the units' follow-ups.
@@ -113,6 +133,9 @@ def todo_for(actor, *, now: dt.datetime | None = None) -> TodoCard | None:
         lines += _rectifications(actor, today)
     if scope.can(actor, "roster.call") and scope.can(actor, "evaluation.view"):
         lines += _followups_overdue(actor, today)
+    # The course reviewer.
+    if scope.can(actor, "courses.review"):
+        lines += _courses_to_review(actor)
     return TodoCard(lines)
 
 
@@ -125,6 +148,10 @@ def _day(day: dt.date) -> str:
 def _days_ahead(day: dt.date, today: dt.date) -> str:
     days = (day - today).days
     return {0: "今天", 1: "明天", 2: "后天"}.get(days, f"{days} 天后")
+
+
+def _local_day(moment: dt.datetime) -> str:
+    return _day(timezone.localtime(moment).date())
 
 
 def _url(name: str, *args, query: str = "") -> str:
@@ -194,6 +221,51 @@ def _rectifications(actor, today) -> list[TodoLine]:
     return [TodoLine(key="rectifications", icon="tool", title="本单位负责的整改项待落实", note=note,
                      count=counts["active"], unit="项", urgent=bool(counts["overdue"]),
                      url=_url("evaluation:rectifications", query="owned=1&status=active"))]
+
+
+# --- the org department's online learning ---------------------------------------------------
+
+def _themed_classes(actor, today) -> list[TodoLine]:
+    rows = themed_classes_due_soon(actor, today=today)
+    lines = []
+    for row in rows[:MAX_LINES_PER_KIND]:
+        deadline = row.themed_class.deadline
+        lines.append(TodoLine(
+            key="themed-class", icon="device-laptop", title="专题网络班即将截止", subject=row.themed_class.title,
+            note=f"{_days_ahead(deadline, today)}（{_day(deadline)}）截止 · 已完成 {row.complete}/{row.members} 人",
+            badge=f"完成 {row.percent}%", urgent=(deadline - today).days <= THEMED_CLASS_RED_DAYS,
+            url=_url("onlineclasses:manage_completion", row.themed_class.pk)))
+    rest = rows[MAX_LINES_PER_KIND:]
+    if rest:
+        lines.append(TodoLine(key="themed-class-more", icon="device-laptop", title="其他专题网络班即将截止",
+                              subject=f"{DUE_SOON_DAYS} 天内截止", count=len(rest), unit="个班",
+                              urgent=any((r.themed_class.deadline - today).days <= THEMED_CLASS_RED_DAYS
+                                         for r in rest),
+                              url=_url("onlineclasses:manage_list", query="status=open")))
+    return lines
+
+
+def _courses_to_confirm(actor) -> list[TodoLine]:
+    courses = list(courses_awaiting_confirmation(actor).values_list("pk", "title", "review_count"))
+    if not courses:
+        return []
+    if len(courses) == 1:
+        pk, title, reviews = courses[0]
+        return [TodoLine(key="course-confirm", icon="rosette", title="课程评审已完成，待确认发布", subject=title,
+                         note=f"已收到 {reviews} 份专家评审意见", count=1, unit="门",
+                         url=_url("learning:manage_detail", pk))]
+    return [TodoLine(key="course-confirm", icon="rosette", title="课程评审已完成，待确认发布",
+                     note="专家评审意见均已收齐，请在“审核中”的课程里逐门确认", count=len(courses), unit="门",
+                     url=_url("learning:manage_list", query="status=in_review"))]
+
+
+def _claims(actor) -> list[TodoLine]:
+    claims = claims_awaiting_decision(actor)
+    if not claims.count:
+        return []
+    return [TodoLine(key="recognition", icon="certificate", title="学时认定申请待审核",
+                     note=f"最早一条 {_local_day(claims.oldest_created_at)}提交", count=claims.count, unit="条",
+                     url=_url("recognition:claims", query="status=pending"))]
 
 
 # --- the unit liaison ------------------------------------------------------------------------
@@ -272,6 +344,24 @@ def _reflections(actor) -> list[TodoLine]:
                       more_title="其他班次学习心得待评定", more_url=_url("classes:list", query="status=running"))
 
 
+def _course_reflections(actor) -> list[TodoLine]:
+    rows = reflections_to_grade_by_course(actor)
+    lines = []
+    for row in rows[:MAX_LINES_PER_KIND]:
+        # One reflection: its grading page; several: the grading queue (it lists every course's).
+        url = (_url("coursework:grading", row.first_id) if row.count == 1
+               else _url("coursework:grading_queue", query="status=submitted"))
+        lines.append(TodoLine(key="course-reflections", icon="notebook", title="网络课程学习心得待评阅",
+                              subject=row.title, note=f"最早一篇 {_local_day(row.oldest_submitted_at)}提交",
+                              count=row.count, unit="篇", url=url))
+    rest = rows[MAX_LINES_PER_KIND:]
+    if rest:
+        lines.append(TodoLine(key="course-reflections-more", icon="notebook", title="其他网络课程学习心得待评阅",
+                              subject=f"另外 {len(rest)} 门课程", count=sum(r.count for r in rest), unit="篇",
+                              url=_url("coursework:grading_queue", query="status=submitted")))
+    return lines
+
+
 def _classes_to_close(actor, now) -> list[TodoLine]:
     classes = classes_awaiting_close(actor, now=now)
     lines = [TodoLine(key="close", icon="flag-check", title="课程已全部结束，待结班", subject=c.title,
@@ -283,3 +373,15 @@ def _classes_to_close(actor, now) -> list[TodoLine]:
                               count=len(classes) - MAX_LINES_PER_KIND, unit="个班次",
                               url=_url("classes:list", query="status=running")))
     return lines
+
+
+# --- the course reviewer ---------------------------------------------------------------------
+
+def _courses_to_review(actor) -> list[TodoLine]:
+    backlog = courses_awaiting_my_review(actor)
+    if not backlog.count:
+        return []
+    oldest = backlog.oldest_submitted_at
+    return [TodoLine(key="course-review", icon="star", title="网络课程待评审",
+                     note=f"最早一门 {_local_day(oldest)}提交评审" if oldest else "", count=backlog.count,
+                     unit="门", url=_url("learning:manage_review_queue"))]

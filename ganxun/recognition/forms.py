@@ -9,7 +9,7 @@ from ganxun.recognition.models import AmountUnit, ClaimStatus
 
 
 class RuleFields(TablerForm):
-    effective_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount_per_hour = forms.DecimalField(label="折合 1 学时所需数量", min_value=0.01, max_digits=10, decimal_places=2,
                                          help_text="如 30 积分 = 1 学时，填 30；按分钟计量时 45 分钟 = 1 学时，填 45")
     yearly_cap_hours = forms.DecimalField(label="每人每年认定上限（学时）", required=False, min_value=0, max_digits=6,

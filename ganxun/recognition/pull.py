@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ganxun.lrs.compression import decompress
 from ganxun.lrs.models import XapiStatement
 from ganxun.people.models import Cadre
 from ganxun.recognition.models import AmountUnit, ClaimOrigin, RecognitionSource
@@ -137,7 +138,7 @@ def _pull_source(source_id: int, until: dt.datetime) -> dict:
             source = RecognitionSource.objects.select_for_update().select_related("owner").get(pk=source_id)
             rows = list(XapiStatement.objects.filter(client_id=source.client_id, id__gt=source.pull_cursor,
                                                      stored__lte=until)
-                        .order_by("id").values("id", "statement_id", "body", "voided", "person_id", "timestamp")[:BATCH])
+                        .order_by("id").values("id", "statement_id", "data", "voided", "person_id", "timestamp")[:BATCH])
             if not rows:
                 source.pulled_at = timezone.now()
                 source.pull_stats = stats
@@ -160,7 +161,7 @@ def _claim_inputs(source: RecognitionSource, rows: list[dict], skipped: dict[str
               Cadre.objects.filter(person_id__in=person_ids).values_list("pk", "person_id", "unit__path")}
     items = []
     for row in rows:
-        statement = json.loads(row["body"])
+        statement = json.loads(decompress(row["data"]))
         if statement.get("verb", {}).get("id") not in CREDIT_VERBS:
             skip("verb")
             continue

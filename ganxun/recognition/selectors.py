@@ -8,9 +8,10 @@ owned by the regions above the actor's scope. Claims are seen along the cadre's 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from ganxun.access import scope
 from ganxun.core.errors import NotFound
@@ -102,3 +103,25 @@ def uploads_for(actor) -> QuerySet[RecognitionUpload]:
 def upload_get_for(actor, pk) -> RecognitionUpload:
     return scope.get_for(actor, RecognitionUpload.objects.select_related("source", "created_by", "scope"), pk,
                          permission="recognition.upload")
+
+
+# --- the home page's to-do card (portal.todo) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class ClaimsAwaiting:
+    count: int
+    oldest_created_at: dt.datetime | None
+
+
+def claims_awaiting_decision(actor) -> ClaimsAwaiting:
+    """Claims waiting for the org department's approval: how many, and when the oldest arrived.
+
+    Counted: claims 待审核 (pending — their source's rule needs approval) of cadres whose current
+    unit lies in the actor's subtree, with `recognition.decide` (the right services.claims_approve
+    and claim_reject check, through the same scope rule as the claims list). One query.
+    """
+    if not scope.can(actor, "recognition.decide"):
+        return ClaimsAwaiting(0, None)
+    figures = (scope.scoped(actor, RecognitionClaim, permission="recognition.decide")
+               .filter(status=ClaimStatus.PENDING).aggregate(count=Count("pk"), oldest=Min("created_at")))
+    return ClaimsAwaiting(figures["count"], figures["oldest"])

@@ -50,10 +50,10 @@ SUCCESS_MESSAGE = ".alert-success[role=alert]"  # the flash message after a form
 
 
 def card_hours(hours: Decimal) -> str:
-    """Hours as the learner home's card prints them (`floatformat:"-1"`, Django's own filter)."""
-    from django.template.defaultfilters import floatformat
+    """Hours as the learner home's card prints them (the `hours` filter: 0.75 stays 0.75)."""
+    from ganxun.core.templatetags.hours import format_hours
 
-    return floatformat(hours, "-1")
+    return format_hours(hours)
 
 
 class Walk:

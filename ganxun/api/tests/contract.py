@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Recipe:
       it may return more keys than the path has, for the bodies;
     * `foreign_body`: the same call naming something outside the account's scope (→ 404);
     * `body` and `foreign_body` may be functions of the ids (a body that names the questions
-      of the survey just built);
+      of the survey just built), and a `Multipart` for an upload (sent as multipart/form-data);
     * `outsider`: what charlie (org-department admin of county B) gets with these ids and body —
       404, or 403 when his role lacks the permission, or 200 for a list;
     * `conflict(ids)` → (ids, body) of a call that answers 409, run after the successful one.
@@ -49,6 +50,18 @@ class Recipe:
     def bodies(self, ids: dict) -> tuple[Any, Any]:
         """(body, foreign_body) for these ids."""
         return tuple(value(ids) if callable(value) else value for value in (self.body, self.foreign_body))
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """A `multipart/form-data` body (a file upload) for a recipe's `body`: form fields, and files as
+    name → (file name, content). Each call gets fresh file objects, so the body can be sent again."""
+
+    fields: dict
+    files: dict[str, tuple[str, bytes]]
+
+    def encode(self) -> dict:
+        return {**self.fields, **{key: SimpleUploadedFile(name, content) for key, (name, content) in self.files.items()}}
 
 
 def fill(path: str, values: dict | object) -> str:

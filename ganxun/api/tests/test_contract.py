@@ -18,7 +18,7 @@ from ganxun.access.services import token_create
 from ganxun.api.auth import UNDECLARED, SessionAuth, TokenAuth
 from ganxun.api.errors import install_handlers
 from ganxun.api.main import GanxunAPI, api, operations
-from ganxun.api.tests.contract import app_recipes, fill
+from ganxun.api.tests.contract import Multipart, app_recipes, fill
 from ganxun.testing import make_account
 
 PREFIX = "/api/v1"
@@ -172,6 +172,8 @@ OUTSIDER = {
 def _call(client: Client, method: str, path: str, body=None):
     if method == "get":
         return client.get(path)
+    if isinstance(body, Multipart):  # a file upload
+        return getattr(client, method)(path, body.encode())
     return getattr(client, method)(path, json.dumps(body if body is not None else {}),
                                    content_type="application/json")
 

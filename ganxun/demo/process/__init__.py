@@ -42,6 +42,7 @@ from ganxun.demo.process import (
 )
 from ganxun.demo.process.schedule import ClassSpec, city_and_county_specs, dongcheng_adhoc, in_window
 from ganxun.demo.process.world import World, bulk_audit, rng_for, status_for
+from ganxun.lrs.compression import dictionary_due, dictionary_train
 from ganxun.org.models import Organisation
 from ganxun.people.models import Teacher
 from ganxun.topics.models import Topic
@@ -74,6 +75,10 @@ def generate_process(*, seed: int, sizes, city: Organisation, county: Organisati
     online.generate_online(world)
     # The year's attendance into the LRS as `attended` statements, as the scans would have.
     world.add("xapi_attended_statements", attendance_xapi_sync())
+    # What the LRS's daily job does once enough statements are stored: train the dictionary
+    # that compresses statement bodies (lrs.compression); statements from now on use it.
+    if dictionary_due():
+        dictionary_train()
     bulk_audit(world)
     return dict(sorted(world.counts.items()))
 

@@ -5,7 +5,9 @@ Like demo/digest.py, rows are described by content, never by ids or by the momen
 services stamp (created_at, decided_at …): a class by its title and start date, a session by
 its class, date and slot, a cadre or teacher by ID number, an organisation by its code. Where
 a value embeds an id (certificate numbers: `<year>-<class id>-<seat>`) the id is blanked.
-The times the generator sets itself (check-in and check-out times) are included.
+The times the generator sets itself (check-in and check-out times, study times, the moments
+given to the services) are included. Online learning is in too: courses, reviews, progress,
+themed classes with their members, recognition rules and claims.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from ganxun.classes.models import Room, Session, TrainingClass
 from ganxun.credits.models import CreditRecord
 from ganxun.demo.personas import PERSONA_NAMES
 from ganxun.evaluation.models import ClassRating, FollowUp, LearningScore, RectificationItem, SessionRating
+from ganxun.learning.models import VIDEO_TYPES, Course, CourseMedia, CourseRating, CourseReview, StudyProgress
 from ganxun.logistics.models import ClassLogistics, EnrollmentLogistics, LodgingAssignment, LodgingRoom, MealChoice
+from ganxun.onlineclasses.models import ThemedClass, ThemedClassMember
 from ganxun.org.models import Organisation
 from ganxun.people.models import Cadre, Teacher
 from ganxun.planning.models import AnnualPlan, PlanAdjustment, PlanItem, Survey, SurveyResponse
+from ganxun.recognition.models import RecognitionClaim, RecognitionRule
 from ganxun.roster.models import Enrollment, NamedCadre, TrainingCall, UnitQuota
 
 _ID_IN_NUMBER = re.compile(r"(\d{4})-\d+-")
@@ -147,7 +152,47 @@ def process_lines() -> list[str]:
         add("RI", classes[item.training_class_id], item.cause, item.title, sessions.get(item.session_id),
             teachers.get(item.teacher_id), orgs[item.owner_org_id], users.get(item.owner_id), item.status,
             item.close_reason)
+    _online_lines(add, orgs, cadres, teachers, users)
     return sorted(lines)
+
+
+def _online_lines(add, orgs, cadres, teachers, users) -> None:
+    """Online learning: courses by title (PDF handouts by type only — WeasyPrint stamps the moment
+    of rendering into them), reviews, progress and ratings, themed classes and their members,
+    recognition rules and claims (decision moments are the services' clock, left out)."""
+    courses = {}
+    for course in Course.objects.prefetch_related("topics"):
+        courses[course.pk] = course.title
+        add("CO", course.title, course.status, course.kind, course.duration_minutes, course.series,
+            course.is_required, orgs[course.owner_id], teachers.get(course.teacher_id), course.published_at,
+            course.review_round, sorted(t.code for t in course.topics.all()))
+    for media in CourseMedia.objects.all():
+        add("CM", courses[media.course_id], media.content_type, media.duration_seconds,
+            media.sha256 if media.content_type in VIDEO_TYPES else "")
+    for review in CourseReview.objects.all():
+        add("CV", courses[review.course_id], review.round, users[review.reviewer_id], review.content_score,
+            review.teaching_score, review.production_score, review.comment)
+    for row in StudyProgress.objects.all():
+        add("SP", users[row.account_id], cadres.get(row.cadre_id), courses[row.course_id], row.credited_seconds,
+            row.position, row.started_at, row.last_studied_at, row.completed_at, row.credit_hours)
+    for rating in CourseRating.objects.all():
+        add("RA", users[rating.account_id], courses[rating.course_id], rating.stars)
+    classes = {}
+    for themed in ThemedClass.objects.prefetch_related("class_courses"):
+        classes[themed.pk] = themed.title
+        add("TH", themed.title, orgs[themed.owner_id], themed.status, themed.start_date, themed.deadline,
+            themed.required_hours, orgs[themed.audience_root_id], themed.audience_rank, themed.opened_at,
+            themed.closed_at, users[themed.created_by_id],
+            [(courses[link.course_id], link.is_required) for link in themed.class_courses.all()])
+    for member in ThemedClassMember.objects.all():
+        add("TM", classes[member.themed_class_id], cadres[member.cadre_id], orgs[member.unit_id], member.source)
+    for rule in RecognitionRule.objects.select_related("source"):
+        add("RR", rule.source.name, rule.source.unit, orgs[rule.source.owner_id], rule.effective_from,
+            rule.effective_to, rule.amount_per_hour, rule.yearly_cap_hours, rule.needs_approval)
+    for claim in RecognitionClaim.objects.select_related("source"):
+        add("RC", claim.source.name, cadres[claim.cadre_id], claim.external_ref, claim.amount, claim.earned_on,
+            claim.title, claim.origin, claim.converted_hours, claim.recognised_hours, claim.status, claim.reason,
+            claim.note, users.get(claim.decided_by_id))
 
 
 def process_digest() -> str:

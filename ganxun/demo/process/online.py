@@ -4,22 +4,26 @@ Courses go through the real services: the city's org department (orgadmin) publi
 required public courses (公共必修) it owns; the city party school (school_admin) provides the
 elective series with its teachers, submits them to the city's three course reviewers
 (reviewer1–3), and the org department confirms — most are published, a few go to a pilot in
-东城区 first, one is returned, a few still wait for reviews. Every course with content has a
-PDF handout rendered by WeasyPrint (one per series, shared by its courses, so `make demo` pays
-for a handful of renderings). Video courses stay drafts marked 视频待上传: the demo ships no
-video (none can be produced here without an encoder), and a video course without its video
-cannot be published or studied.
+东城区 first, one is returned, a few still wait for reviews. Every document course has a PDF
+handout rendered by WeasyPrint (one per series, shared by its courses, so `make demo` pays for
+a handful of renderings).
 
-Study before the process day is history: the cadres' completed courses go into the credit
-ledger in one credit_post_many (mode online, source_ref course:<course>:cadre:<cadre>, as
-learning.services.progress_complete posts them). Generated cadres have no accounts, so their
-study leaves no StudyProgress rows; the cadre persona has progress rows (completed and
-half-done courses) and ratings.
+One video ships with the demo (assets/, made by scripts/demo_video.py): the 3-minute 微课
+一网通办实践 of the 数字政府 series. Its course is a 微课 of 3 minutes, the WebM goes up through
+media_upload (a WebM's duration is given: only an MP4's is read from the file), and it is
+reviewed and published like the others. The other video courses stay drafts marked 视频待上传:
+a video on one subject cannot honestly stand for a course on another, and a video course
+without its video cannot be published or studied.
+
+Then (each in its module): the learner accounts (learners.py), the themed online classes
+(themed.py), the study history — ledger entries of the generated cadres, progress rows of the
+learner accounts (learners.py) — and credit recognition from other platforms (recognition.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -31,10 +35,11 @@ from ganxun.audit.services import audit_record
 from ganxun.core.pdf import render_pdf
 from ganxun.credits.models import CreditMode
 from ganxun.credits.services import Posting, credit_post_many
+from ganxun.demo.process import learners, recognition, themed
 from ganxun.demo.process.world import MORNING, World, at, rng_for
 from ganxun.learning import review, services
 from ganxun.learning.conversion import credit_hours_for
-from ganxun.learning.models import Course, CourseRating, StudyProgress
+from ganxun.learning.models import Course, CourseKind
 from ganxun.org.models import Organisation
 from ganxun.people.models import Cadre, Person, Teacher
 from ganxun.topics.models import Topic
@@ -42,10 +47,13 @@ from ganxun.topics.models import Topic
 REVIEWERS = ("reviewer1", "reviewer2", "reviewer3")
 PASSWORD_NOTE = "演示数据：课程评审专家"
 
+# Published in this order, one every 20 days from 330 days before the process day (the
+# courses of the closed themed class, themed.CLOSED_*, are among the first eight: in time for
+# any last quarter).
 REQUIRED = (
-    "习近平新时代中国特色社会主义思想概论", "党章党规党纪学习", "中国特色社会主义法治理论", "总体国家安全观",
-    "意识形态工作责任制", "全面从严治党新要求", "党的二十大精神解读", "中华民族共同体意识",
-    "新发展理念与高质量发展", "保密知识与技能", "廉洁从政教育", "干部心理健康与压力调适",
+    "习近平新时代中国特色社会主义思想概论", "党章党规党纪学习", "廉洁从政教育", "中国特色社会主义法治理论",
+    "总体国家安全观", "意识形态工作责任制", "全面从严治党新要求", "党的二十大精神解读", "中华民族共同体意识",
+    "新发展理念与高质量发展", "保密知识与技能", "干部心理健康与压力调适",
 )
 SERIES = {
     "经济管理": ("数字经济发展趋势", "优化营商环境实务", "地方财政与债务管理", "产业链招商与项目管理",
@@ -64,7 +72,14 @@ SERIES = {
               "法治思维与法治方式", "重大行政决策程序", "营商环境法治保障", "普法工作创新", "数据安全法解读",
               "基层法治建设"),
 }
-VIDEO_DRAFTS = 8  # electives kept as video drafts (视频待上传)
+VIDEO_DRAFTS = 7  # electives kept as video drafts (视频待上传): no video of their subject ships
+# The one video of the demo and its course (an elective of the 数字政府 series).
+VIDEO_FILE = Path(__file__).resolve().parent.parent / "assets" / "yiwangtongban_microcourse.webm"
+VIDEO_SERIES, VIDEO_TITLE, VIDEO_SECONDS = "数字政府", "一网通办实践", 180
+VIDEO_SUMMARY = ("数字政府建设专题微课（3 分钟视频）：什么是“一网通办”，办好“一件事”的三个环节，"
+                 "基层干部怎么做，以及要避免的三个误区。")
+VIDEO_TOPICS = ("03.08", "04.05")  # 数字政府与信息化, 公共管理
+VIDEO_PUBLISHED_DAYS_BACK = 45
 
 
 def _handout(series: str, titles: tuple[str, ...]) -> bytes:
@@ -111,6 +126,16 @@ def _reviewers(world: World) -> list[Account]:
 
 def generate_online(world: World) -> None:
     rng = rng_for(world.seed, "online")
+    published = _catalogue(world, rng)
+    accounts = learners.create_learners(world)
+    classes = themed.generate_themed_classes(world, published)
+    _ledger_history(world, rng, published, exclude={learner.cadre.pk for learner in accounts})
+    learners.study(world, accounts, published, classes)
+    recognition.generate_recognition(world, accounts)
+
+
+def _catalogue(world: World, rng) -> list[Course]:
+    """The courses through the review pipeline; returns the published ones (pilots excluded)."""
     today = world.today
     org_admin = world.actor("orgadmin", Role.ORG_DEPT_ADMIN)
     school_admin = world.actor("school_admin")
@@ -138,7 +163,8 @@ def generate_online(world: World) -> None:
         attach(org_admin, course, "公共必修")
         published.append(services.course_publish(actor=org_admin, course=course, now=start))
 
-    electives = [(series, title) for series, titles in SERIES.items() for title in titles]
+    electives = [(series, title) for series, titles in SERIES.items() for title in titles
+                 if (series, title) != (VIDEO_SERIES, VIDEO_TITLE)]
     rng.shuffle(electives)
     video_drafts, returned, waiting, pilots = (set(range(VIDEO_DRAFTS)), {VIDEO_DRAFTS},
                                                set(range(VIDEO_DRAFTS + 1, VIDEO_DRAFTS + 4)),
@@ -148,18 +174,19 @@ def generate_online(world: World) -> None:
         start = when(max(300 - index * 4, 3))
         teacher = teachers[index % len(teachers)] if teachers else None
         video = index in video_drafts
+        kind = rng.choice((CourseKind.VIDEO, CourseKind.MICRO)) if video else CourseKind.DOCUMENT
+        # A 微课 runs minutes, a lecture video most of an hour.
+        minutes = rng.choice((5, 8, 10, 15) if kind == CourseKind.MICRO else (20, 30, 45, 60))
         course = services.course_create(
             actor=school_admin, owner=world.school, provider=world.school, teacher=teacher, title=title,
-            kind=rng.choice(("video", "micro")) if video else "document", series=series,
-            duration_minutes=rng.choice((20, 30, 45, 60)), topics=rng.sample(topics, k=min(2, len(topics))),
+            kind=kind, series=series, duration_minutes=minutes, topics=rng.sample(topics, k=min(2, len(topics))),
             summary=f"{series}专题选修课：{title}。" + ("视频待上传。" if video else ""), now=start)
         if video:
             counts["video_drafts"] += 1
             continue
         attach(school_admin, course, series)
         review.course_submit(actor=school_admin, course=course, now=start)
-        reviewed_by = experts[:1] if index in waiting else experts
-        for expert in reviewed_by:
+        for expert in experts[:1] if index in waiting else experts:
             score = rng.choice((3, 4, 4, 5, 5)) if index not in returned else 2
             review.course_review_save(actor=expert, course=course, content_score=score,
                                       teaching_score=max(1, min(5, score + rng.choice((-1, 0, 0, 1)))),
@@ -179,16 +206,43 @@ def generate_online(world: World) -> None:
             counts["pilot"] += 1
         else:
             published.append(review.course_confirm(actor=org_admin, course=course, decision="publish", now=start))
-    world.add("online_courses", len(REQUIRED) + len(electives))
+    published.append(_video_course(world, rng, school_admin, org_admin, experts, topics,
+                                   when(VIDEO_PUBLISHED_DAYS_BACK)))
+    world.add("online_courses", len(REQUIRED) + len(electives) + 1)
     world.add("online_courses_published", len(published))
+    world.add("online_video_courses_published", 1)
     for key, value in counts.items():
         world.add(f"online_courses_{key}", value)
-    _study_history(world, rng, published)
+    return published
 
 
-def _study_history(world: World, rng, published: list[Course]) -> None:
-    """A year of completed courses in the ledger for the city's cadres, and the persona's own
-    progress rows and ratings."""
+def _video_course(world: World, rng, school_admin, org_admin, experts, topics, start: dt.datetime) -> Course:
+    """The 微课 with the demo's one video: created, its WebM uploaded, reviewed, published."""
+    # The `teacher` persona presents it (its course list then has a video), else the school's first teacher.
+    teacher = (Teacher.objects.filter(person__account__username="teacher", institution=world.school).first()
+               or Teacher.objects.filter(institution=world.school, is_active=True).order_by("pk").first())
+    course = services.course_create(
+        actor=school_admin, owner=world.school, provider=world.school, teacher=teacher, title=VIDEO_TITLE,
+        kind=CourseKind.MICRO, series=VIDEO_SERIES, duration_minutes=VIDEO_SECONDS // 60,
+        topics=[t for t in topics if t.code in VIDEO_TOPICS],
+        summary=VIDEO_SUMMARY, now=start)
+    services.media_upload(actor=school_admin, course=course, duration_seconds=VIDEO_SECONDS,
+                          upload=SimpleUploadedFile(f"{VIDEO_TITLE}.webm", VIDEO_FILE.read_bytes(),
+                                                    content_type="video/webm"))
+    review.course_submit(actor=school_admin, course=course, now=start)
+    comments = ("短小精悍，要点清楚，适合移动学习。", "结合基层实际，误区部分很有针对性。", "画面简洁，建议后续补充本地案例。")
+    for expert, comment in zip(experts, comments):
+        score = rng.choice((4, 5, 5))
+        review.course_review_save(actor=expert, course=course, content_score=score, teaching_score=score,
+                                  production_score=max(3, score - 1), comment=comment, now=start)
+    return review.course_confirm(actor=org_admin, course=course, decision="publish", now=start)
+
+
+def _ledger_history(world: World, rng, published: list[Course], exclude: set[int]) -> None:
+    """A year of completed courses in the ledger for the city's generated cadres (they have no
+    accounts, so no progress rows): mode online, source_ref course:<course>:cadre:<cadre>, as
+    learning.services.progress_complete posts them. Cadres with learner accounts are left out:
+    their ledger entries come with their progress rows (learners.study)."""
     today = world.today
     cadres = list(Cadre.objects.filter(unit__path__startswith=world.city.path).values_list("pk", flat=True)
                   .order_by("pk"))
@@ -198,7 +252,7 @@ def _study_history(world: World, rng, published: list[Course]) -> None:
     for cadre_id in cadres:
         for course in rng.sample(published, k=min(len(published), rng.choice((0, 1, 2, 3, 4, 6, 8)))):
             opened = timezone.localtime(course.published_at).date()
-            if opened >= today:
+            if opened >= today or cadre_id in exclude:
                 continue
             earned = opened + dt.timedelta(days=rng.randrange(max((today - opened).days, 1)))
             postings.append(Posting(cadre_id=cadre_id, hours=hours[course.pk], earned_on=earned,
@@ -206,29 +260,4 @@ def _study_history(world: World, rng, published: list[Course]) -> None:
                                     topic_ids=topic_ids[course.pk], source_name=course.title))
     credit_post_many(actor=None, postings=postings, action="learning.credit_post")
     world.add("online_credit_records", len(postings))
-
-    persona = Account.objects.filter(username="cadre").first()
-    cadre = Cadre.objects.filter(person__account=persona).first() if persona else None
-    if persona is None or cadre is None:
-        return
-    mine = {p.source_ref for p in postings if p.cadre_id == cadre.pk}
-    rows = []
-    for n, course in enumerate(published[:9]):
-        ref = f"course:{course.pk}:cadre:{cadre.pk}"
-        full = course.duration_minutes * 60
-        studied = timezone.localtime(course.published_at) + dt.timedelta(days=3 + n)
-        done = n < 6
-        rows.append(StudyProgress(account=persona, cadre=cadre, course=course, started_at=studied,
-                                  last_studied_at=studied + dt.timedelta(minutes=course.duration_minutes),
-                                  credited_seconds=full if done else full * (n - 4) // 6,
-                                  completed_at=studied + dt.timedelta(minutes=course.duration_minutes) if done else None,
-                                  credit_hours=hours[course.pk] if done else None))
-        if done and ref not in mine:
-            credit_post_many(actor=None, action="learning.credit_post", postings=[Posting(
-                cadre_id=cadre.pk, hours=hours[course.pk], earned_on=min(studied.date(), today),
-                mode=CreditMode.ONLINE, source_ref=ref, topic_ids=topic_ids[course.pk], source_name=course.title)])
-    StudyProgress.objects.bulk_create(rows)
-    CourseRating.objects.bulk_create([CourseRating(course=p.course, account=persona, stars=rng.choice((4, 5, 5, 3)))
-                                      for p in rows if p.completed_at])
-    world.add("online_progress_rows", len(rows))
-    world.add_bulk("demo.online_history", len(postings) + len(rows))
+    world.add_bulk("demo.online_history", len(postings))

@@ -114,11 +114,11 @@ def test_demo_totp_refuses_accounts_that_are_not_demo_personas(demo):
 
 
 def test_staff_accounts_share_the_demo_password_and_belong_to_people_of_their_institution(demo):
-    from ganxun.demo.process import online, staff
+    from ganxun.demo.process import learners, online, staff
 
     usernames = {"orgdept_head", staff.ACADEMY_ADMIN, staff.ACADEMY_HEAD, *staff.SCHOOL_HEADS,
                  "school339102_admin", "school339102_head", "school339122_admin", "school339122_head",
-                 *online.REVIEWERS}
+                 *online.REVIEWERS, *learners.LEARNERS}
     accounts = Account.objects.exclude(username__in=EXPECTED_ROLES)
     assert set(accounts.values_list("username", flat=True)) == usernames
     for account in accounts:
@@ -127,6 +127,10 @@ def test_staff_accounts_share_the_demo_password_and_belong_to_people_of_their_in
         person = Person.objects.get(account=account)
         if account.username == "orgdept_head":
             assert role.role == "org_dept_admin" and person.cadre.position_title == "市委常委"
+        elif account.username in learners.LEARNERS:
+            # Learners: cadres of 东城区 studying online in the unit they serve in.
+            assert role.role == "cadre" and role.scope_id == person.cadre.unit_id
+            assert person.cadre.unit.path.startswith(Cadre.objects.get(person__account__username="cadre").unit.parent.path)
         elif account.username in online.REVIEWERS:
             # Other institutions' teachers (or the city's cadres) review the city party school's courses.
             assert role.role == "course_reviewer" and role.scope.name == "临江市"

@@ -137,8 +137,10 @@ def test_every_closed_class_has_its_results_and_credits_exactly_once(tiny_demo):
         assert not completed.filter(certificate_no__isnull=True).exists()
     # Classes that have not ended hold no result and earned no hours.
     assert not AssessmentResult.objects.exclude(training_class__in=ended).exists()
-    # (Online courses of the catalogue earn hours of their own, outside classes.)
-    assert not CreditRecord.objects.exclude(source_ref__startswith="course:").exclude(source_class__in=ended).exists()
+    # (Online courses of the catalogue and recognised records of other platforms earn hours of
+    # their own, outside classes.)
+    assert not (CreditRecord.objects.exclude(source_ref__startswith="course:").exclude(source_ref__startswith="recognition:")
+                .exclude(source_class__in=ended).exists())
     # Completion is the rule, with a few who did not complete for a stated reason.
     results = AssessmentResult.objects.all()
     failed = results.filter(completed=False)
@@ -357,5 +359,9 @@ def test_the_counts_of_the_summary_match_the_database(tiny_demo):
     assert counts["sessions"] == Session.objects.count()
     assert counts["closed_classes"] == ClassClosing.objects.count()
     assert counts["credit_records"] == CreditRecord.objects.filter(reverses__isnull=True).filter(
-        ~Q(source_ref__startswith="correction:") & ~Q(source_ref__startswith="course:")).count()
-    assert counts["online_credit_records"] <= CreditRecord.objects.filter(source_ref__startswith="course:").count()
+        ~Q(source_ref__startswith="correction:") & ~Q(source_ref__startswith="course:")
+        & ~Q(source_ref__startswith="recognition:")).count()
+    assert counts["online_credit_records"] + counts["online_learner_credit_records"] == CreditRecord.objects.filter(
+        source_ref__startswith="course:").count()
+    assert counts["recognition_claims_recognised"] == CreditRecord.objects.filter(
+        source_ref__startswith="recognition:").count()

@@ -9,11 +9,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from ganxun.access.roles import Role
-from ganxun.access.services import token_create
 from ganxun.evaluation.models import FollowUp, RectificationItem, SessionRating
 from ganxun.evaluation.services import followups_materialise
 from ganxun.evaluation.tests.factories import past_class, rate_class, rate_sessions
-from ganxun.testing import make_account
+from ganxun.testing import api_client, make_account
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -27,8 +26,7 @@ def _fresh_rate_limits():
 
 
 def _client(account) -> Client:
-    _, raw = token_create(actor=None, account=account, name="t")
-    return Client(headers={"Authorization": f"Bearer {raw}"})
+    return api_client(account)
 
 
 def _post(client, path, body, method="post"):

@@ -39,6 +39,15 @@ def test_the_home_shows_hours_against_the_requirement_so_far(cast, login, settin
     assert "按进度应达" in page
 
 
+def test_the_hours_card_keeps_quarter_hours(cast, login):
+    """A 1-minute course earns 0.25 h: the card says 0.25, not a rounded 0.3."""
+    finished = make_course(cast, title="微课", minutes=1)
+    Player(cast.carol, finished).play(3)
+    assert StudyProgress.objects.get(course=finished).credit_hours == Decimal("0.25")
+    page = login(cast.carol).get("/learn/").text
+    assert '<span id="learn-year-hours">0.25</span>' in page
+
+
 def test_the_home_lists_courses_to_continue_most_recent_first_and_leaves_out_completed_ones(cast, login):
     older = make_course(cast, title="较早学的课程")
     newer = make_course(cast, title="最近学的课程")

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from ganxun.portal.tests.world import MONDAY, NOW, World, at, build_world
+from ganxun.portal.tests.world import MONDAY, NOW, World, at, build_world, rita
 from ganxun.portal.todo import MAX_LINES_PER_KIND, todo_for
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,14 @@ def frozen(moment=NOW):
         yield
 
 
+PERSONAS = ("alice", "bob", "charlie", "hannah", "ivan", "tom", "rita")
+
+
+def persona(cast, name):
+    """A persona of the cast, or rita — the course reviewer the world adds."""
+    return rita(cast) if name == "rita" else getattr(cast, name)
+
+
 def lines_of(account, actor, now=NOW):
     card = todo_for(actor(account), now=now)
     return None if card is None else [(line.key, line.subject, line.badge_text) for line in card.lines]
@@ -30,12 +38,17 @@ def lines_of(account, actor, now=NOW):
 def expected(world: World) -> dict[str, list[tuple[str, str, str]]]:
     k1, k2 = world.k1.title, world.k2.title
     morning, afternoon = world.k1_today
+    online = world.online
     return {
         "alice": [
             ("withdrawals", "", "1 人"),
             ("review", world.k3.title, "3 人"),
             ("review", world.k4.title, "1 人"),
             ("draft-call", world.k5.title, "12 天后"),
+            ("themed-class", online.ta1.title, "完成 33%"),
+            ("themed-class", online.ta2.title, "完成 50%"),
+            ("course-confirm", online.ca1.title, "1 门"),
+            ("recognition", "", "2 条"),
             ("rectifications", "", "1 项"),
             ("followups-overdue", "", "2 人"),
         ],
@@ -47,6 +60,9 @@ def expected(world: World) -> dict[str, list[tuple[str, str, str]]]:
         "charlie": [
             ("withdrawals", "", "1 人"),
             ("review", world.kb.title, "1 人"),
+            ("themed-class", online.tb1.title, "完成 0%"),
+            ("course-confirm", online.cb1.title, "1 门"),
+            ("recognition", "", "1 条"),
             ("rectifications", "", "1 项"),
         ],
         "hannah": [
@@ -55,6 +71,8 @@ def expected(world: World) -> dict[str, list[tuple[str, str, str]]]:
             ("leave", k1, "1 份"),
             ("reflections", k1, "2 篇"),
             ("reflections", k2, "1 篇"),
+            ("course-reflections", online.o1.title, "2 篇"),
+            ("course-reflections", online.o2.title, "1 篇"),
             ("close", k2, "去结班"),
         ],
         "ivan": [
@@ -65,17 +83,20 @@ def expected(world: World) -> dict[str, list[tuple[str, str, str]]]:
             ("leave", world.kb.title, "1 份"),
             ("reflections", k1, "2 篇"),
             ("reflections", k2, "1 篇"),
+            ("course-reflections", online.o1.title, "2 篇"),
+            ("course-reflections", online.o2.title, "1 篇"),
             ("close", k2, "去结班"),
             ("rectifications", "", "2 项"),
         ],
-        "tom": [("reflections", k1, "2 篇")],
+        "tom": [("reflections", k1, "2 篇"), ("course-reflections", online.o1.title, "2 篇")],
+        "rita": [("course-review", "", "2 门")],
     }
 
 
-@pytest.mark.parametrize("persona", ["alice", "bob", "charlie", "hannah", "ivan", "tom"])
-def test_each_role_sees_exactly_what_waits_for_it(cast, actor, persona):
+@pytest.mark.parametrize("name", PERSONAS)
+def test_each_role_sees_exactly_what_waits_for_it(cast, actor, name):
     world = build_world(cast)
-    assert lines_of(getattr(cast, persona), actor) == expected(world)[persona]
+    assert lines_of(persona(cast, name), actor) == expected(world)[name]
 
 
 def test_the_lines_say_when_and_what_is_overdue(cast, actor):
@@ -113,9 +134,13 @@ def test_sessions_already_over_come_after_those_still_to_run(cast, actor):
 
 def test_the_outsider_sees_none_of_county_a(cast, actor, login):
     world = build_world(cast)
-    county_a = {world.k1.title, world.k2.title, world.k3.title, world.k4.title, world.k5.title, world.kc.title}
+    online = world.online
+    county_a = {world.k1.title, world.k2.title, world.k3.title, world.k4.title, world.k5.title, world.kc.title,
+                online.ca1.title, online.ca2.title, online.ta1.title, online.ta2.title}
     lines = todo_for(actor(cast.charlie), now=NOW).lines
     assert not {line.subject for line in lines} & county_a
+    alice = {line.subject for line in todo_for(actor(cast.alice), now=NOW).lines}
+    assert not alice & {world.kb.title, online.tb1.title, online.cb1.title}
     with frozen():
         html = login(cast.charlie).get("/").content.decode()
     for title in county_a:
@@ -124,14 +149,20 @@ def test_the_outsider_sees_none_of_county_a(cast, actor, login):
 
 
 def test_with_county_a_busy_the_outsider_has_nothing_to_do(cast, login):
-    build_world(cast)
+    online = build_world(cast).online
     from ganxun.classes.models import TrainingClass
     from ganxun.evaluation.models import RectificationItem
+    from ganxun.learning.models import Course
+    from ganxun.onlineclasses.models import ThemedClass
+    from ganxun.recognition.models import RecognitionClaim
     from ganxun.roster.models import Enrollment
 
     kb = TrainingClass.objects.get(title="西山县财政干部培训班")
     RectificationItem.objects.filter(training_class=kb).update(status="verified")
     Enrollment.objects.filter(training_class=kb).update(status="withdrawn")
+    ThemedClass.objects.filter(pk=online.tb1.pk).update(status="closed")
+    Course.objects.filter(pk=online.cb1.pk).update(status="draft")          # returned to its provider
+    RecognitionClaim.objects.filter(pk=online.claim_b.pk).update(status="rejected", reason="重复申报")
     with frozen():
         html = login(cast.charlie).get("/").content.decode()
     assert 'id="todo-empty"' in html and "暂无待办事项" in html and "data-todo=" not in html
@@ -139,9 +170,9 @@ def test_with_county_a_busy_the_outsider_has_nothing_to_do(cast, login):
 
 def test_an_empty_card_is_calm(cast, login):
     with frozen():
-        for persona in ("alice", "bob", "hannah", "ivan", "tom"):
-            html = login(getattr(cast, persona)).get("/").content.decode()
-            assert 'id="todo-card"' in html and "暂无待办事项" in html, persona
+        for name in ("alice", "bob", "hannah", "ivan", "tom", "rita"):
+            html = login(persona(cast, name)).get("/").content.decode()
+            assert 'id="todo-card"' in html and "暂无待办事项" in html, name
             assert "data-todo=" not in html
 
 
@@ -161,14 +192,15 @@ def test_the_card_is_at_the_top_and_every_line_is_a_link(cast, login):
     assert html.index('id="todo-card"') < html.index("其中外聘")
     links = re.findall(r'<a class="list-group-item[^"]*" href="([^"]+)" data-todo="([\w-]+)"', html)
     assert [key for _, key in links] == ["session", "session", "session", "leave", "leave", "reflections",
-                                         "reflections", "close", "rectifications"]
+                                         "reflections", "course-reflections", "course-reflections", "close",
+                                         "rectifications"]
     assert "已签到 1/3" in html and "去结班" in html and "其中 1 项已逾期" in html
 
 
-@pytest.mark.parametrize("persona", ["alice", "bob", "charlie", "hannah", "ivan", "tom"])
-def test_every_line_opens_the_page_where_it_is_handled(cast, actor, login, persona):
+@pytest.mark.parametrize("name", PERSONAS)
+def test_every_line_opens_the_page_where_it_is_handled(cast, actor, login, name):
     build_world(cast)
-    account = getattr(cast, persona)
+    account = persona(cast, name)
     with frozen():
         client = login(account)
         for line in todo_for(actor(account), now=NOW).lines:
@@ -189,13 +221,24 @@ def test_lines_beyond_five_of_a_kind_are_summed_on_one_line(cast, actor):
     hannah = lines_of(cast.hannah, actor)
     assert [line for line in hannah if line[0] == "session-more"] == [("session-more", "", "1 节")]
     assert [badge for key, _, badge in hannah if key == "close"] == ["去结班"] * 3
+    courses = [line for line in hannah if line[0].startswith("course-reflections")]
+    assert [badge for _, _, badge in courses] == ["2 篇"] * 3 + ["1 篇"] * 3
+    assert courses[-1][:2] == ("course-reflections-more", "另外 1 门课程")
+    themed = [line for line in alice if line[0].startswith("themed-class")]
+    assert [badge for _, _, badge in themed] == ["完成 33%"] * 3 + ["完成 50%"] * 2 + ["1 个班"]
+    assert themed[-1][:2] == ("themed-class-more", "7 天内截止")
+    card = {line.key: line for line in todo_for(actor(cast.alice), now=NOW).lines}
+    assert (card["course-confirm"].subject, card["course-confirm"].badge_text) == ("", "3 门")
+    assert card["course-confirm"].url == "/manage/courses/?status=in_review"
+    assert not card["themed-class-more"].urgent                     # the one left is due on Sunday
+    assert ("recognition", "", "6 条") in alice
+    assert lines_of(rita(cast), actor) == [("course-review", "", "6 门")]
 
 
 def test_the_card_costs_the_same_queries_whatever_the_data(cast, login):
     build_world(cast)
-    personas = ("alice", "bob", "charlie", "hannah", "ivan", "tom")
     with frozen():
-        clients = {p: login(getattr(cast, p)) for p in personas}
+        clients = {p: login(persona(cast, p)) for p in PERSONAS}
         for client in clients.values():
             assert client.get("/").status_code == 200     # warm-up: the first request writes "last seen"
 
@@ -227,3 +270,40 @@ def test_the_rectification_line_opens_exactly_the_items_it_counts(cast, actor, p
         everything = rectification_list_for(account)
     assert line.url.endswith("?owned=1&status=active")
     assert listed.count() == line.count and everything.count() > listed.count()
+
+
+def test_the_online_learning_lines_say_when_and_open_what_they_count(cast, actor):
+    from ganxun.recognition.selectors import ClaimFilter, claims_for
+
+    online = build_world(cast).online
+    alice = [line for line in todo_for(actor(cast.alice), now=NOW).lines]
+    themed = [line for line in alice if line.key == "themed-class"]
+    assert [(line.note, line.urgent) for line in themed] == [
+        ("后天（3月3日）截止 · 已完成 1/3 人", True), ("6 天后（3月7日）截止 · 已完成 1/2 人", False)]
+    assert themed[0].url == f"/manage/themed-classes/{online.ta1.pk}/completion/"
+    confirm = next(line for line in alice if line.key == "course-confirm")
+    assert (confirm.note, confirm.url) == ("已收到 3 份专家评审意见", f"/manage/courses/{online.ca1.pk}/")
+    claims = next(line for line in alice if line.key == "recognition")
+    assert (claims.note, claims.url) == ("最早一条 2月25日提交", "/manage/recognition/?status=pending")
+    pending = claims_for(actor(cast.alice), ClaimFilter(status="pending"))
+    assert claims.count == pending.count() == 2
+    charlie = next(line for line in todo_for(actor(cast.charlie), now=NOW).lines if line.key == "themed-class")
+    assert (charlie.note, charlie.urgent) == ("3 天后（3月4日）截止 · 已完成 0/1 人", True)   # red from 3 days
+    reviewer = todo_for(actor(rita(cast)), now=NOW).lines[0]
+    assert (reviewer.note, reviewer.url) == ("最早一门 2月23日提交评审", "/manage/course-reviews/")
+    hannah = [line for line in todo_for(actor(cast.hannah), now=NOW).lines if line.key == "course-reflections"]
+    assert [(line.note, line.url) for line in hannah] == [
+        ("最早一篇 2月26日提交", "/manage/course-reflections/?status=submitted"),
+        ("最早一篇 2月27日提交", f"/manage/course-reflections/{online.o2_waiting.pk}/")]
+
+
+def test_the_review_line_counts_what_the_reviewers_queue_asks_of_her(cast, login):
+    online = build_world(cast).online
+    with frozen():
+        html = login(rita(cast)).get("/manage/course-reviews/").content.decode()
+    waiting = html[html.index('id="review-todo"'):html.index('id="review-done"')]
+    done = html[html.index('id="review-done"'):]
+    # CA1 and CA2 (round 2) wait for her score, as the card's "2 门" says; the queue also lists CA4,
+    # which she teaches and may not score (the card leaves it out); CA3 she has scored.
+    assert online.ca1.title in waiting and online.ca2.title in waiting and "依法行政" in waiting
+    assert "基层减负案例" in done and "基层减负案例" not in waiting

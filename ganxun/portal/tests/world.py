@@ -26,6 +26,22 @@ What waits (one world):
   overdue), A2 (overdue) and A1-sub (answered).
 * Rectification items: on K2 the party school owns one overdue and one in progress; on KC county
   A owns one open and one verified; on KB county B owns one open and the party school one done.
+
+Online learning (issue 4):
+
+* Courses in review: CA1 数字政府建设 (county A, round 1, submitted last Tuesday, three experts'
+  reviews: awaits alice's confirmation); CA2 乡村振兴实务 (county A, returned and resubmitted on
+  Saturday: round 2 has one review; rita's is of round 1); CA3 基层减负案例 (county A, rita and one
+  expert scored it); CA4 依法行政 (county A, taught by rita: not hers to score); CB1 西山县财税改革
+  (county B, three reviews: awaits charlie's confirmation). rita, a course reviewer of county A,
+  still has to score CA1 and CA2.
+* Online courses provided by the party school: O1 (tom teaches it) with two reflections waiting
+  and one graded, O2 with one waiting and one returned to its learner.
+* Credit claims (the province's 学习强国, approval needed): two pending of county A's cadres, one
+  recognised; one pending of county B's.
+* Themed online classes: TA1 (county A, deadline Wednesday, 1 of 3 members complete), TA2 (county A,
+  deadline Sunday, 1 of 2), TA3 (county A, Saturday, all complete), TA4 (county A, in 12 days);
+  TB1 (county B, deadline Thursday, 0 of 1).
 """
 
 from __future__ import annotations
@@ -42,9 +58,13 @@ from ganxun.access.roles import Role
 from ganxun.assessment.models import Reflection
 from ganxun.attendance.models import AttendanceRecord, LeaveRequest
 from ganxun.classes.models import TrainingClass
+from ganxun.coursework.models import CourseReflection, ReflectionStatus
 from ganxun.evaluation.models import FollowUp, RectificationItem
+from ganxun.learning.models import Course, CourseReview, CourseStatus, CourseTransition, StudyProgress
+from ganxun.onlineclasses.models import ThemedClass, ThemedClassCourse, ThemedClassMember, ThemedClassStatus
+from ganxun.recognition.models import ClaimStatus, RecognitionClaim, RecognitionRule, RecognitionSource
 from ganxun.roster.models import CallMode, CallStatus, TrainingCall, UnitQuota
-from ganxun.testing import make_account, make_cadre, make_class, make_enrollment, make_session
+from ganxun.testing import make_account, make_cadre, make_class, make_enrollment, make_session, make_teacher
 
 MONDAY = dt.date(2027, 3, 1)
 _serial = itertools.count(1)
@@ -74,12 +94,168 @@ class World:
     kb_today: object          # KB's Monday 10:00 session
     quota_k3_a1: UnitQuota
     quota_k4_sub: UnitQuota
+    online: Online
+
+
+@dataclass
+class Online:
+    """The online-learning work of one world (see the module docstring)."""
+
+    ca1: Course
+    ca2: Course
+    cb1: Course
+    o1: Course
+    o2: Course
+    o2_waiting: CourseReflection      # O2's only reflection waiting for a grade
+    ta1: ThemedClass
+    ta2: ThemedClass
+    tb1: ThemedClass
+    claim_b: RecognitionClaim         # county B's pending claim
 
 
 def _helen(cast) -> Account:
     """Another head teacher of the party school (KB's)."""
     return Account.objects.filter(username="helen").first() or make_account(
         "helen", Role.HEAD_TEACHER, cast.party_school, full_name="海伦")
+
+
+def rita(cast) -> Account:
+    """A course reviewer of county A who also teaches at the party school (CA4 is her course)."""
+    account = Account.objects.filter(username="rita").first()
+    if account is None:
+        account = make_account("rita", Role.COURSE_REVIEWER, cast.county_a, full_name="瑞塔")
+        make_teacher("瑞塔", cast.party_school, account=account)
+    return account
+
+
+def _expert(n: int, cast) -> Account:
+    """A course reviewer of the city (the experts who scored before rita)."""
+    return Account.objects.filter(username=f"expert{n}").first() or make_account(
+        f"expert{n}", Role.COURSE_REVIEWER, cast.city, full_name=f"评审专家{n}")
+
+
+def _learner() -> Account:
+    return make_account(f"learner{next(_serial)}")
+
+
+def _course(title, owner, *, status=CourseStatus.IN_REVIEW, round=1, created_by=None, teacher=None,
+            provider=None) -> Course:
+    return Course.objects.create(title=title, kind="document", duration_minutes=30, owner=owner, status=status,
+                                 review_round=round, created_by=created_by, teacher=teacher, provider=provider,
+                                 published_at=timezone.now() if status == CourseStatus.PUBLISHED else None)
+
+
+def _submitted(course, when, by, *, from_status="draft") -> None:
+    CourseTransition.objects.create(course=course, from_status=from_status, to_status="in_review", actor=by, at=when)
+
+
+def _reviewed(course, reviewer, *, round=None) -> CourseReview:
+    return CourseReview.objects.create(course=course, round=round or course.review_round, reviewer=reviewer,
+                                       content_score=4, teaching_score=4, production_score=5, comment="内容扎实。",
+                                       created_at=NOW, updated_at=NOW)
+
+
+def _source(cast) -> RecognitionSource:
+    source, created = RecognitionSource.objects.get_or_create(owner=cast.province, name="学习强国",
+                                                              defaults={"unit": "points"})
+    if created:
+        RecognitionRule.objects.create(source=source, effective_from=dt.date(2020, 1, 1), amount_per_hour=30,
+                                       needs_approval=True)
+    return source
+
+
+def _claim(source, cadre, created, *, status=ClaimStatus.PENDING) -> RecognitionClaim:
+    claim = RecognitionClaim.objects.create(cadre=cadre, source=source, external_ref=f"xx{next(_serial)}",
+                                            amount=Decimal("60"), earned_on=days(-10), title="学习新思想",
+                                            origin="upload", converted_hours=Decimal("2"), status=status)
+    RecognitionClaim.objects.filter(pk=claim.pk).update(created_at=created)
+    return claim
+
+
+def _themed_class(cast, title, owner, root, deadline, course, *, complete: int, incomplete: int) -> ThemedClass:
+    themed_class = ThemedClass.objects.create(
+        title=title, owner=owner, status=ThemedClassStatus.OPEN, start_date=days(-20), deadline=deadline,
+        audience_root=root, created_by=cast.alice if root == cast.county_a else cast.charlie,
+        opened_at=at(days(-20), 9))
+    ThemedClassCourse.objects.create(themed_class=themed_class, course=course, order=1, is_required=True)
+    unit = cast.unit_a2 if root == cast.county_a else cast.unit_b1
+    for n in range(complete + incomplete):
+        account = _learner()
+        cadre = make_cadre(f"{title}学员{n + 1}", unit, account=account)
+        ThemedClassMember.objects.create(themed_class=themed_class, cadre=cadre, unit=unit)
+        if n < complete:
+            StudyProgress.objects.create(account=account, cadre=cadre, course=course, credited_seconds=1800,
+                                         started_at=NOW, last_studied_at=NOW, completed_at=NOW,
+                                         credit_hours=Decimal("1"))
+    return themed_class
+
+
+def _online(cast, tag: str) -> Online:
+    school, dept_a, dept_b = cast.party_school, cast.org_dept_a, cast.org_dept_b
+    experts = [_expert(n, cast) for n in (1, 2, 3)]
+    reviewer = rita(cast)
+
+    # Courses in review.
+    ca1 = _course(f"数字政府建设{tag}", dept_a, created_by=cast.alice)
+    _submitted(ca1, at(days(-6), 10), cast.alice)
+    for expert in experts:
+        _reviewed(ca1, expert)
+    ca2 = _course(f"乡村振兴实务{tag}", dept_a, round=2, created_by=cast.alice)
+    _submitted(ca2, at(days(-20), 10), cast.alice)
+    CourseTransition.objects.create(course=ca2, from_status="in_review", to_status="draft", actor=cast.alice,
+                                    at=at(days(-10), 10), note="退回：请补充案例")
+    _submitted(ca2, at(days(-2), 16), cast.alice)
+    for expert in experts:
+        _reviewed(ca2, expert, round=1)
+    _reviewed(ca2, reviewer, round=1)
+    _reviewed(ca2, experts[0])
+    ca3 = _course(f"基层减负案例{tag}", dept_a, created_by=cast.alice)
+    _submitted(ca3, at(days(-4), 10), cast.alice)
+    _reviewed(ca3, reviewer)
+    _reviewed(ca3, experts[1])
+    ca4 = _course(f"依法行政{tag}", dept_a, created_by=cast.alice, teacher=reviewer.person.teacher)
+    _submitted(ca4, at(days(-1), 10), cast.alice)
+    cb1 = _course(f"西山县财税改革{tag}", dept_b, created_by=cast.charlie)
+    _submitted(cb1, at(days(-3), 10), cast.charlie)
+    for expert in experts:
+        _reviewed(cb1, expert)
+
+    # Reflections on the party school's online courses.
+    o1 = _course(f"网络课程：党的二十大精神{tag}", dept_a, status=CourseStatus.PUBLISHED, provider=school,
+                 teacher=cast.tom_teacher)
+    o2 = _course(f"网络课程：数字经济{tag}", dept_a, status=CourseStatus.PUBLISHED, provider=school)
+
+    def reflect(course, submitted, status=ReflectionStatus.SUBMITTED):
+        return CourseReflection.objects.create(course=course, account=_learner(), text="体会" * 200, status=status,
+                                               grade="good" if status == ReflectionStatus.GRADED else "",
+                                               submitted_at=submitted)
+
+    reflect(o1, at(days(-3), 20))
+    reflect(o1, at(days(-1), 21))
+    reflect(o1, at(days(-5), 8), ReflectionStatus.GRADED)
+    o2_waiting = reflect(o2, at(days(-2), 19))
+    reflect(o2, at(days(-6), 8), ReflectionStatus.RETURNED)
+
+    # Credit claims waiting for the org departments.
+    source = _source(cast)
+    _claim(source, make_cadre(f"陈一{tag}", cast.unit_a1), at(days(-4), 9))
+    _claim(source, make_cadre(f"陈二{tag}", cast.unit_a1_sub), at(days(-2), 15))
+    _claim(source, make_cadre(f"陈三{tag}", cast.unit_a2), at(days(-8), 9), status=ClaimStatus.RECOGNISED)
+    claim_b = _claim(source, make_cadre(f"陈四{tag}", cast.unit_b1), at(days(-1), 11))
+
+    # Themed online classes.
+    required_a = _course(f"专题必修课{tag}", dept_a, status=CourseStatus.PUBLISHED)
+    required_b = _course(f"西山县专题必修课{tag}", dept_b, status=CourseStatus.PUBLISHED)
+    ta1 = _themed_class(cast, f"学习贯彻全会精神专题网络班{tag}", dept_a, cast.county_a, days(2), required_a,
+                        complete=1, incomplete=2)
+    ta2 = _themed_class(cast, f"数字素养提升专题网络班{tag}", dept_a, cast.county_a, days(6), required_a,
+                        complete=1, incomplete=1)
+    _themed_class(cast, f"保密教育专题网络班{tag}", dept_a, cast.county_a, days(5), required_a, complete=1, incomplete=0)
+    _themed_class(cast, f"安全生产专题网络班{tag}", dept_a, cast.county_a, days(12), required_a, complete=0, incomplete=1)
+    tb1 = _themed_class(cast, f"西山县廉政教育专题网络班{tag}", dept_b, cast.county_b, days(3), required_b,
+                        complete=0, incomplete=1)
+    return Online(ca1=ca1, ca2=ca2, cb1=cb1, o1=o1, o2=o2, o2_waiting=o2_waiting, ta1=ta1, ta2=ta2, tb1=tb1,
+                  claim_b=claim_b)
 
 
 def _call(training_class, *, status=CallStatus.ISSUED, deadline=None) -> TrainingCall:
@@ -205,4 +381,4 @@ def build_world(cast, *, tag: str = "") -> World:
     _item(tag, kb, cast.county_b, due_on=days(5))
     _item(tag, kb, school, status="done", due_on=days(-2))
     return World(k1=k1, k2=k2, k3=k3, k4=k4, k5=k5, kb=kb, kc=kc, k1_today=today, kb_today=kb_today,
-                 quota_k3_a1=quota_k3_a1, quota_k4_sub=quota_k4_sub)
+                 quota_k3_a1=quota_k3_a1, quota_k4_sub=quota_k4_sub, online=_online(cast, tag))
