@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ganxun.access import scope
+from ganxun.access.models import Account
 from ganxun.audit.services import audit_record
 from ganxun.core.errors import Conflict, DomainError, NotFound
 from ganxun.coursework import selectors, statements
@@ -495,6 +496,10 @@ def post_create(*, actor, course: Course, text: str, parent: DiscussionPost | No
             parent = DiscussionPost.objects.get(pk=parent.parent_id)
         if parent.is_hidden:
             raise DomainError("该帖子已被隐藏，不能回复。", code="hidden")
+    # Serialise the author's posts: of two identical posts sent at the same instant, the second
+    # waits here and then finds the first. The author's row, not the course's, so that other
+    # learners posting to the same course never wait.
+    Account.objects.select_for_update().get(pk=actor.pk)
     recent = (DiscussionPost.objects.filter(course=course, author=actor.pk, parent=parent, text=text,
                                             created_at__gte=now - dt.timedelta(minutes=1)).first())
     if recent is not None:

@@ -258,10 +258,19 @@ def grading_queue_view(request):
     status = request.GET.get("status", ReflectionStatus.SUBMITTED)
     if status not in ReflectionStatus.values:
         status = ReflectionStatus.SUBMITTED
-    page = Paginator(selectors.reflections_for_grader(request.user, status=status), 30).get_page(
-        request.GET.get("page"))
-    return render(request, "coursework/manage/queue.html", {"page": page, "status": status,
-                                                           "statuses": ReflectionStatus.choices})
+    reflections = selectors.reflections_for_grader(request.user, status=status)
+    # The course filter offers the courses of the grader's queue; any other value shows them all.
+    courses = selectors.courses_for_grader(request.user)
+    course = next((c for c in courses if str(c.course_id) == request.GET.get("course", "")), None)
+    if course is not None:
+        reflections = reflections.filter(course=course.course_id)
+    page = Paginator(reflections, 30).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "coursework/manage/queue.html", {
+        "page": page, "status": status, "statuses": ReflectionStatus.choices, "courses": courses,
+        "course": course, "query_without_page": f"{query.urlencode()}&" if query else "",
+    })
 
 
 @requires("reflections.grade")

@@ -122,11 +122,28 @@ def manage_list_view(request):
     status = request.GET.get("status", "")
     if status in CourseStatus.values:
         courses = courses.filter(status=status)
+    # 评审已完成: the courses the home page's to-do line counts (courses_awaiting_confirmation);
+    # only a role that confirms courses has that queue, so only it gets the filter.
+    can_confirm = scope.can(request.user, "courses.confirm")
+    reviews = request.GET.get("reviews", "") if can_confirm else ""
+    if reviews == "complete":
+        courses = courses.filter(pk__in=selectors.courses_awaiting_confirmation(request.user).values("pk"))
+    else:
+        reviews = ""
     page = Paginator(courses, 30).get_page(request.GET.get("page"))
     return render(request, "learning/manage/list.html", {
-        "page": page, "status": status, "statuses": CourseStatus.choices,
-        "can_manage": scope.can(request.user, "courses.manage"),
+        "page": page, "status": status, "statuses": CourseStatus.choices, "reviews": reviews,
+        "can_confirm": can_confirm, "can_manage": scope.can(request.user, "courses.manage"),
+        "query_without_page": _query_without_page(request),
     })
+
+
+def _query_without_page(request) -> str:
+    """The list's query string without its page number, for the pagination links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    text = query.urlencode()
+    return f"{text}&" if text else ""
 
 
 @requires("courses.manage")

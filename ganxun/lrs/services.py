@@ -102,12 +102,27 @@ def _persons_by_username(usernames: set[str]) -> dict[str, int | None]:
         else:
             missing.add(name)
     if missing:
-        rows = dict(Person.objects.filter(account__username__in=missing).values_list("account__username", "id"))
+        rows = dict(_person_rows(Person, sorted(missing)))
         for name in missing:
             found[name] = rows.get(name)
             if use_cache:
                 _person_cache[name] = (found[name], now)
     return found
+
+
+def _person_rows(person_model, usernames: list[str]):
+    """(username, person id) of these accounts. On PostgreSQL one plain query with an array
+    parameter (the ORM's join and IN list cost ~0.3 ms a batch of 100 statements)."""
+    if connection.vendor != "postgresql":
+        return person_model.objects.filter(account__username__in=usernames).values_list("account__username", "id")
+    account_model = person_model._meta.get_field("account").related_model
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.username, p.id FROM {quote(person_model._meta.db_table)} p "
+            f"JOIN {quote(account_model._meta.db_table)} a ON a.id = p.account_id WHERE a.username = ANY(%s)",
+            [usernames])
+        return cursor.fetchall()
 
 
 def _our_username(agent) -> str | None:

@@ -255,8 +255,8 @@ def _courses_to_confirm(actor) -> list[TodoLine]:
                          note=f"已收到 {reviews} 份专家评审意见", count=1, unit="门",
                          url=_url("learning:manage_detail", pk))]
     return [TodoLine(key="course-confirm", icon="rosette", title="课程评审已完成，待确认发布",
-                     note="专家评审意见均已收齐，请在“审核中”的课程里逐门确认", count=len(courses), unit="门",
-                     url=_url("learning:manage_list", query="status=in_review"))]
+                     note="专家评审意见均已收齐，请逐门确认", count=len(courses), unit="门",
+                     url=_url("learning:manage_list", query="reviews=complete"))]
 
 
 def _claims(actor) -> list[TodoLine]:
@@ -348,9 +348,9 @@ def _course_reflections(actor) -> list[TodoLine]:
     rows = reflections_to_grade_by_course(actor)
     lines = []
     for row in rows[:MAX_LINES_PER_KIND]:
-        # One reflection: its grading page; several: the grading queue (it lists every course's).
+        # One reflection: its grading page; several: the grading queue cut to the course.
         url = (_url("coursework:grading", row.first_id) if row.count == 1
-               else _url("coursework:grading_queue", query="status=submitted"))
+               else _url("coursework:grading_queue", query=f"status=submitted&course={row.course_id}"))
         lines.append(TodoLine(key="course-reflections", icon="notebook", title="网络课程学习心得待评阅",
                               subject=row.title, note=f"最早一篇 {_local_day(row.oldest_submitted_at)}提交",
                               count=row.count, unit="篇", url=url))

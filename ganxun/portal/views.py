@@ -47,11 +47,27 @@ def _own_cadre(request):
         return None
 
 
+# The learner home's own cards and their places among the panels other apps register
+# (learning.home documents these orders): (order, template). The first two need a cadre record.
+_LEARN_HOME_CADRE_CARDS = ((100, "portal/_hours_card.html"), (150, "roster/_home_card.html"))
+_LEARN_HOME_COURSE_CARDS = ((200, "portal/_continue_learning_card.html"), (300, "portal/_required_courses_card.html"))
+
+
+def _learn_home_cards(request, cadre) -> list[tuple[int, str, str]]:
+    """(order, template, html) of every card of the learner home, in order: the portal's own
+    (template, html "") and the registered panels (template "", their html). An own card comes
+    before a panel of the same order."""
+    own = [*(_LEARN_HOME_CADRE_CARDS if cadre else ()), *_LEARN_HOME_COURSE_CARDS]
+    cards = [(order, template, "") for order, template in own]
+    cards += [(order, "", html) for order, html in home_panels(request, has_cadre=cadre is not None)]
+    return sorted(cards, key=lambda card: card[0])  # stable: own cards first on a tie
+
+
 @requires("self.view")
 def learn_home_view(request):
     """The learner's home (mobile first): this year's hours against the requirement so far, current
-    classes and themed classes, courses to continue, required courses not yet done, and the cards
-    other apps register (learning.home)."""
+    classes, courses to continue, required courses not yet done, and the cards other apps register
+    (learning.home; themed online classes, say), all in the order of learning.home."""
     cadre = _own_cadre(request)
     continuing = []
     for progress in learning.continue_learning(request.user):
@@ -63,7 +79,7 @@ def learn_home_view(request):
         "cadre": cadre, "my_classes": own_classes(request.user) if cadre else None,
         "year_hours": year_hours, "standing": yearly_hours(year_hours) if cadre else None,
         "continuing": continuing, "required_courses": list(required[:5]), "required_count": required.count(),
-        "panels": home_panels(request)})
+        "cards": _learn_home_cards(request, cadre)})
 
 
 @requires("self.view")

@@ -106,3 +106,50 @@ def test_the_outsider_gets_404_on_every_page_of_county_a(cast, login):
     for url in (f"/learn/test-attempts/{attempt.pk}/", f"/learn/courses/{course.pk}/test/",
                 f"/learn/courses/{course.pk}/reflection/", f"/learn/courses/{course.pk}/discussion/"):
         assert dora.get(url).status_code == 404, url
+
+
+def test_the_grading_queue_filters_by_course_within_the_graders_scope(cast, login):
+    from ganxun.coursework.tests.helpers import at
+    from ganxun.testing import make_cadre
+
+    taught = make_provided_course(cast, title="党的二十大精神")
+    taught.teacher = cast.tom_teacher
+    taught.save(update_fields=["teacher"])
+    other = make_provided_course(cast, title="数字经济")
+    dora = make_account("dora", Role.CADRE, cast.unit_a1, full_name="多拉")
+    make_cadre("多拉", cast.unit_a1, account=dora)
+    text = "通过学习，我深刻认识到理论联系实际的重要性。"
+    for course in (taught, other):
+        services.reflection_rule_set(actor=with_role(cast.alice), course=course, is_open=True, min_length=10)
+    for n, (account, course) in enumerate([(cast.carol, taught), (dora, taught), (cast.carol, other)]):
+        complete(account, course)
+        services.reflection_submit(actor=with_role(account), course=course, text=text, now=at(5 + n))
+    waiting = {row.course_id: row.count for row in selectors.reflections_to_grade_by_course(with_role(cast.hannah))}
+    assert waiting == {taught.pk: 2, other.pk: 1}
+
+    hannah = login(cast.hannah)
+    whole = hannah.get("/manage/course-reflections/", {"status": "submitted"})
+    assert whole.context["page"].paginator.count == 3 and 'id="course-filter"' in whole.text
+    assert 'id="course-filter-clear"' not in whole.text
+    page = hannah.get("/manage/course-reflections/", {"status": "submitted", "course": taught.pk})
+    assert page.context["page"].paginator.count == waiting[taught.pk]
+    assert {r.course_id for r in page.context["page"]} == {taught.pk}
+    assert "课程：党的二十大精神" in page.text
+    assert 'href="?status=submitted" id="course-filter-clear"' in page.text
+    assert f'href="?status=graded&amp;course={taught.pk}"' in page.text     # the status tabs keep the course
+    # Once graded, the course's reflections leave 待评阅 and show under 已评定, still cut to the course.
+    services.reflection_grade(actor=with_role(cast.hannah), reflection=page.context["page"][0], grade="good",
+                              comment="好")
+    assert hannah.get("/manage/course-reflections/", {"status": "submitted", "course": taught.pk}
+                      ).context["page"].paginator.count == 1
+    graded = hannah.get("/manage/course-reflections/", {"status": "graded", "course": other.pk})
+    assert graded.context["page"].paginator.count == 0
+    # A teacher's filter offers only the courses they teach; another course's id shows their own queue.
+    tom = login(cast.tom)
+    offered = tom.get("/manage/course-reflections/")
+    assert [c.course_id for c in offered.context["courses"]] == [taught.pk] and "数字经济" not in offered.text
+    foreign = tom.get("/manage/course-reflections/", {"course": other.pk})
+    assert foreign.context["course"] is None and "数字经济" not in foreign.text
+    assert {r.course_id for r in foreign.context["page"]} == {taught.pk}
+    # The outsider (an org department: it grades nothing) has no queue, whatever the filter.
+    assert login(cast.charlie).get("/manage/course-reflections/", {"course": taught.pk}).status_code == 403

@@ -86,3 +86,40 @@ def test_my_courses_shows_progress_and_hours(cast, login):
     Player(cast.carol, course).beat()
     page = login(cast.carol).get("/learn/courses/mine/")
     assert page.status_code == 200 and course.title in page.text and "1" in page.text
+
+
+def test_the_reviews_complete_filter_lists_exactly_the_courses_awaiting_confirmation(cast, login):
+    from ganxun.learning import review
+    from ganxun.learning.selectors import courses_awaiting_confirmation
+    from ganxun.learning.tests.helpers import T0, review_all, reviewers
+    from ganxun.testing import with_role
+
+    complete = make_course(cast, title="评审已完成的课程", published=False)
+    partial = make_course(cast, title="评审进行中的课程", published=False)
+    make_course(cast, title="已发布的课程")
+    for course in (complete, partial):
+        review.course_submit(actor=with_role(cast.alice), course=course, now=T0)
+    review_all(cast, complete)
+    for expert in reviewers(cast)[:2]:
+        review.course_review_save(actor=expert, course=partial, content_score=4, teaching_score=4,
+                                  production_score=4, comment="可以。", now=T0)
+    foreign = make_course(cast, title="西山县的课程", owner=cast.org_dept_b, actor=cast.charlie, published=False)
+    review.course_submit(actor=with_role(cast.charlie), course=foreign, now=T0)
+    review_all(cast, foreign)
+
+    alice = login(cast.alice)
+    in_review = alice.get("/manage/courses/", {"status": "in_review"})
+    assert in_review.context["page"].paginator.count == 2
+    page = alice.get("/manage/courses/", {"reviews": "complete"})
+    assert page.status_code == 200 and 'id="filter-reviews-complete"' in page.text
+    assert [c.title for c in page.context["page"]] == ["评审已完成的课程"]
+    assert page.context["page"].paginator.count == courses_awaiting_confirmation(with_role(cast.alice)).count()
+    assert 'href="?" id="filter-clear"' in page.text and 'id="filter-clear"' not in in_review.text
+    # Charlie's filter shows county B's course only; alice never sees it.
+    charlie = login(cast.charlie).get("/manage/courses/", {"reviews": "complete"})
+    assert [c.title for c in charlie.context["page"]] == ["西山县的课程"]
+    # A role that confirms nothing has no such filter, and the parameter changes nothing.
+    ivan = login(cast.ivan)
+    assert 'id="filter-reviews-complete"' not in ivan.get("/manage/courses/").text
+    assert (ivan.get("/manage/courses/", {"reviews": "complete"}).context["page"].paginator.count
+            == ivan.get("/manage/courses/").context["page"].paginator.count)

@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from django.utils.html import format_html
 
+from ganxun.access.roles import Role
 from ganxun.learning import home
 from ganxun.learning.models import StudyProgress
 from ganxun.learning.tests.helpers import Player, make_course
 from ganxun.portal.selectors import yearly_hours
+from ganxun.testing import make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -88,10 +90,33 @@ def test_a_registered_home_panel_shows_on_the_home_and_an_empty_one_does_not(cas
         page = login(cast.carol).get("/learn/").text
         assert '<div id="test-panel">carol</div>' in page
         assert "&lt;b&gt;plain&lt;/b&gt;" in page  # a plain str is escaped, never trusted
-        assert page.index('id="required-courses-card"') < page.index('id="test-panel"')
+        # 250: between the portal's continue learning (200) and required courses (300).
+        assert page.index('id="continue-learning-card"') < page.index('id="test-panel"') < page.index(
+            'id="required-courses-card"')
     finally:
         for key in ("test-panel", "test-plain", "test-empty"):
             home._PANELS.pop(key, None)
+
+
+def test_a_panel_needing_a_cadre_is_not_rendered_for_an_account_without_one(cast, login):
+    calls = []
+
+    def render(request):
+        calls.append(request.user.username)
+        return format_html('<div id="test-cadre-panel">{}</div>', request.user.username)
+
+    home.register_home_panel("test-cadre", order=100, render=render, needs_cadre=True)
+    try:
+        nobody = make_account("nocadre", Role.CADRE, cast.unit_a1)
+        page = login(nobody).get("/learn/").text
+        assert calls == [] and 'id="test-cadre-panel"' not in page and 'id="learn-year-hours-card"' not in page
+        page = login(cast.carol).get("/learn/").text
+        assert calls == ["carol"]
+        # Same order as the hours card: the portal's own card first.
+        assert page.index('id="learn-year-hours-card"') < page.index('id="test-cadre-panel"') < page.index(
+            'id="my-classes-card"')
+    finally:
+        home._PANELS.pop("test-cadre", None)
 
 
 def test_the_home_is_for_learners_only(cast, login):

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ganxun.learning.models import Course
 from ganxun.portal.tests.world import MONDAY, NOW, World, at, build_world, rita
 from ganxun.portal.todo import MAX_LINES_PER_KIND, todo_for
 
@@ -229,7 +230,7 @@ def test_lines_beyond_five_of_a_kind_are_summed_on_one_line(cast, actor):
     assert themed[-1][:2] == ("themed-class-more", "7 天内截止")
     card = {line.key: line for line in todo_for(actor(cast.alice), now=NOW).lines}
     assert (card["course-confirm"].subject, card["course-confirm"].badge_text) == ("", "3 门")
-    assert card["course-confirm"].url == "/manage/courses/?status=in_review"
+    assert card["course-confirm"].url == "/manage/courses/?reviews=complete"
     assert not card["themed-class-more"].urgent                     # the one left is due on Sunday
     assert ("recognition", "", "6 条") in alice
     assert lines_of(rita(cast), actor) == [("course-review", "", "6 门")]
@@ -293,7 +294,7 @@ def test_the_online_learning_lines_say_when_and_open_what_they_count(cast, actor
     assert (reviewer.note, reviewer.url) == ("最早一门 2月23日提交评审", "/manage/course-reviews/")
     hannah = [line for line in todo_for(actor(cast.hannah), now=NOW).lines if line.key == "course-reflections"]
     assert [(line.note, line.url) for line in hannah] == [
-        ("最早一篇 2月26日提交", "/manage/course-reflections/?status=submitted"),
+        ("最早一篇 2月26日提交", f"/manage/course-reflections/?status=submitted&course={online.o1.pk}"),
         ("最早一篇 2月27日提交", f"/manage/course-reflections/{online.o2_waiting.pk}/")]
 
 
@@ -307,3 +308,29 @@ def test_the_review_line_counts_what_the_reviewers_queue_asks_of_her(cast, login
     # which she teaches and may not score (the card leaves it out); CA3 she has scored.
     assert online.ca1.title in waiting and online.ca2.title in waiting and "依法行政" in waiting
     assert "基层减负案例" in done and "基层减负案例" not in waiting
+
+
+def test_the_online_links_open_exactly_what_the_lines_count(cast, actor, login):
+    """Several courses to confirm open the list cut to 评审已完成; a course with several reflections
+    opens the grading queue cut to that course: the page lists the line's count, nothing more."""
+    build_world(cast)
+    build_world(cast, tag="（二）")
+    with frozen():
+        alice = {line.key: line for line in todo_for(actor(cast.alice), now=NOW).lines}
+        confirm = alice["course-confirm"]
+        client = login(cast.alice)
+        listed = client.get(confirm.url).context["page"]
+        in_review = client.get("/manage/courses/", {"status": "in_review"}).context["page"]
+        assert confirm.count == listed.paginator.count == 2 < in_review.paginator.count
+        assert {course.title for course in listed} == {world_course.title for world_course in
+                                                       Course.objects.filter(title__startswith="数字政府建设")}
+        hannah = login(cast.hannah)
+        lines = [line for line in todo_for(actor(cast.hannah), now=NOW).lines if line.key == "course-reflections"]
+        several = [line for line in lines if line.count > 1]
+        assert several and all("course=" in line.url for line in several)
+        for line in several:
+            page = hannah.get(line.url).context["page"]
+            assert page.paginator.count == line.count
+            assert {reflection.course.title for reflection in page} == {line.subject}
+        whole = hannah.get("/manage/course-reflections/", {"status": "submitted"}).context["page"]
+        assert whole.paginator.count > max(line.count for line in several)
