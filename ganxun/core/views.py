@@ -1,5 +1,5 @@
 """View helpers every app's pages share: the 403 page, NotFound from a selector as a 404, and the
-answer of a POST button (message and redirect)."""
+answer of a POST button or of a submitted form (message and redirect)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from ganxun.core.errors import DomainError, Forbidden, NotFound
+from ganxun.core.forms import add_domain_error
 
 T = TypeVar("T")
 
@@ -44,4 +45,24 @@ def run_action(request, action: Callable[[], str | None], *, back: str, refused_
     else:
         if message:
             messages.success(request, message)
+    return redirect(back)
+
+
+def run_form(request, form, action: Callable[[], str | tuple[str, str]], *, back: str | None = None):
+    """A valid form's POST: run `action` (the service call), show its success message and go `back`
+    (a URL or URL name). `action` returns the message, or (message, URL) when where to go depends on
+    what it made. NotFound is a 404 and Forbidden the 403 page, as in run_action. A refusal of the
+    service goes onto the form (the field it names, else above it) and the answer is None: the view
+    renders the form again."""
+    try:
+        done = action()
+    except NotFound:
+        raise Http404() from None
+    except Forbidden:
+        return forbidden(request)
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return None
+    message, back = done if isinstance(done, tuple) else (done, back)
+    messages.success(request, message)
     return redirect(back)

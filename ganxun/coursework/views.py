@@ -18,8 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ganxun.access.policies import requires
 from ganxun.core.errors import DomainError, Forbidden, NotFound
-from ganxun.core.forms import add_domain_error
-from ganxun.core.views import forbidden, or_404, run_action
+from ganxun.core.views import forbidden, or_404, run_action, run_form
 from ganxun.coursework import selectors, services
 from ganxun.coursework.forms import (
     GradeForm,
@@ -104,17 +103,12 @@ def reflection_view(request, pk):
     reflection = selectors.reflection_of(request.user, course)
     form = ReflectionForm(request.POST or None, initial={"text": reflection.text if reflection else ""})
     if request.method == "POST" and form.is_valid():
-        try:
+        def submit():
             services.reflection_submit(actor=request.user, course=course, text=form.cleaned_data["text"])
-        except NotFound:
-            raise Http404() from None
-        except Forbidden:
-            return forbidden(request)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "学习心得已提交，等待老师评阅。")
-            return redirect("coursework:learn_reflection", pk=course.pk)
+            return "学习心得已提交，等待老师评阅。"
+
+        if (answer := run_form(request, form, submit, back=reverse("coursework:learn_reflection", args=[course.pk]))):
+            return answer
     editable = reflection is None or reflection.status != ReflectionStatus.GRADED
     return render(request, "coursework/reflection.html", {
         "course": course, "rule": rule, "reflection": reflection, "form": form, "editable": editable,
@@ -127,19 +121,14 @@ def discussion_view(request, pk):
     course = or_404(learning_selectors.course_get_for_learner, request.user, pk)
     form = PostForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        parent_id = form.cleaned_data.get("parent")
-        try:
+        def post():
+            parent_id = form.cleaned_data.get("parent")
             parent = selectors.post_get_for_learner(request.user, course, parent_id) if parent_id else None
             services.post_create(actor=request.user, course=course, text=form.cleaned_data["text"], parent=parent)
-        except NotFound:
-            raise Http404() from None
-        except Forbidden:
-            return forbidden(request)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已发表。")
-            return redirect("coursework:learn_discussion", pk=course.pk)
+            return "已发表。"
+
+        if (answer := run_form(request, form, post, back=reverse("coursework:learn_discussion", args=[course.pk]))):
+            return answer
     page = Paginator(selectors.discussion_of(course), 20).get_page(request.GET.get("page"))
     return render(request, "coursework/discussion.html", {"course": course, "page": page, "form": form},
                   status=400 if form.errors else 200)
@@ -173,17 +162,12 @@ def _manage(request, course, *, test_form=None, rule_form=None):
 
 def _save(request, course, form, call, *, success: str, bad_form_kw: str):
     if form.is_valid():
-        try:
+        def save():
             call(form.cleaned_data)
-        except NotFound:
-            raise Http404() from None
-        except Forbidden:
-            return forbidden(request)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect("coursework:manage", pk=course.pk)
+            return success
+
+        if (answer := run_form(request, form, save, back=reverse("coursework:manage", args=[course.pk]))):
+            return answer
     return _manage(request, course, **{bad_form_kw: form})
 
 
@@ -208,21 +192,16 @@ def manage_reflection_rule_view(request, pk):
 def _question_form(request, course, question=None):
     form = QuestionForm(request.POST or None, initial=QuestionForm.initial_of(question) if question else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        def save():
             if question is None:
                 services.question_create(actor=request.user, course=course, request=request, **form.service_kwargs())
             else:
                 services.question_update(actor=request.user, question=question, request=request,
                                          **form.service_kwargs())
-        except NotFound:
-            raise Http404() from None
-        except Forbidden:
-            return forbidden(request)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "试题已保存。")
-            return redirect("coursework:manage", pk=course.pk)
+            return "试题已保存。"
+
+        if (answer := run_form(request, form, save, back=reverse("coursework:manage", args=[course.pk]))):
+            return answer
     return render(request, "coursework/manage/question.html", {"course": course, "question": question, "form": form},
                   status=400 if form.errors else 200)
 
@@ -279,24 +258,18 @@ def grading_view(request, pk):
     form = GradeForm(request.POST or None, initial={"grade": reflection.grade, "comment": reflection.comment})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def decide():
             if request.POST.get("action") == "return":
                 services.reflection_return(actor=request.user, reflection=reflection, comment=data["comment"],
                                            request=request)
-                done = "已退回学员修改。"
-            else:
-                services.reflection_grade(actor=request.user, reflection=reflection, grade=data["grade"],
-                                          comment=data["comment"], request=request)
-                done = "已评定。"
-        except NotFound:
-            raise Http404() from None
-        except Forbidden:
-            return forbidden(request)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("coursework:grading_queue")
+                return "已退回学员修改。"
+            services.reflection_grade(actor=request.user, reflection=reflection, grade=data["grade"],
+                                      comment=data["comment"], request=request)
+            return "已评定。"
+
+        if (answer := run_form(request, form, decide, back="coursework:grading_queue")):
+            return answer
     return render(request, "coursework/manage/grade.html", {
         "reflection": reflection, "form": form, "length": services.text_length(reflection.text),
     }, status=400 if form.errors else 200)

@@ -11,16 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ganxun.access.policies import requires
-from ganxun.core.errors import DomainError, Forbidden, NotFound
-from ganxun.core.forms import add_domain_error
-from ganxun.core.views import forbidden, or_404, run_action
+from ganxun.core.errors import NotFound
+from ganxun.core.views import forbidden, or_404, run_action, run_form
 from ganxun.learning import conversion
 from ganxun.learning.forms import ConversionRuleForm
 from ganxun.learning.models import OWN_PLATFORM, ConversionRule
@@ -79,16 +77,13 @@ def rule_create_view(request):
     platform = (request.GET.get("platform") or OWN_PLATFORM).strip()[:40]
     form = ConversionRuleForm(request.POST or None, initial=_create_initial(platform, timezone.localdate()))
     if request.method == "POST" and form.is_valid():
-        try:
+        def create():
             rule = conversion.conversion_rule_create(actor=request.user, platform=form.cleaned_data["platform"],
                                                      request=request, **form.service_kwargs())
-        except Forbidden:
-            return forbidden(request)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, f"折算规则已保存，自 {rule.effective_from:%Y-%m-%d} 起生效。")
-            return redirect("learning:conversion_rules")
+            return f"折算规则已保存，自 {rule.effective_from:%Y-%m-%d} 起生效。"
+
+        if (answer := run_form(request, form, create, back="learning:conversion_rules")):
+            return answer
     return _render_form(request, form, None)
 
 
@@ -104,17 +99,12 @@ def rule_edit_view(request, pk):
     initial = {name: getattr(rule, name) for name in ("platform", *ConversionRuleForm.RULE_FIELDS)}
     form = ConversionRuleForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
-        try:
+        def save():
             conversion.conversion_rule_update(actor=request.user, rule=rule, request=request, **form.service_kwargs())
-        except Forbidden:
-            return forbidden(request)
-        except NotFound:
-            raise Http404() from None
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "折算规则已保存。")
-            return redirect("learning:conversion_rules")
+            return "折算规则已保存。"
+
+        if (answer := run_form(request, form, save, back="learning:conversion_rules")):
+            return answer
     return _render_form(request, form, rule)
 
 

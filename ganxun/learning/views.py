@@ -8,19 +8,16 @@ upload media, publish and withdraw, within the actor's scope.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ganxun.access import scope
 from ganxun.access.policies import requires
-from ganxun.core.errors import DomainError, Forbidden, NotFound
-from ganxun.core.forms import add_domain_error
-from ganxun.core.views import forbidden, or_404, run_action
+from ganxun.core.views import or_404, run_action, run_form
 from ganxun.learning import review, selectors, services
 from ganxun.learning.forms import (
     CatalogueForm,
@@ -150,18 +147,13 @@ def _query_without_page(request) -> str:
 def manage_create_view(request):
     form = CourseForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        def create():
             course = services.course_create(actor=request.user, owner=form.cleaned_data["owner"], request=request,
                                             **form.service_kwargs())
-        except Forbidden:
-            return forbidden(request)
-        except NotFound:
-            raise Http404() from None
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "课程已创建（草稿）。请上传课程资源后发布。")
-            return redirect("learning:manage_detail", pk=course.pk)
+            return "课程已创建（草稿）。请上传课程资源后发布。", reverse("learning:manage_detail", args=[course.pk])
+
+        if (answer := run_form(request, form, create)):
+            return answer
     return render(request, "learning/manage/form.html", {"form": form, "course": None},
                   status=400 if form.errors else 200)
 
@@ -176,17 +168,12 @@ def manage_edit_view(request, pk):
     form = CourseForm(request.POST or None, actor=request.user, initial=initial)
     form.fields["owner"].disabled = True
     if request.method == "POST" and form.is_valid():
-        try:
+        def save():
             services.course_update(actor=request.user, course=course, request=request, **form.service_kwargs())
-        except Forbidden:
-            return forbidden(request)
-        except NotFound:
-            raise Http404() from None
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "课程信息已保存。")
-            return redirect("learning:manage_detail", pk=course.pk)
+            return "课程信息已保存。"
+
+        if (answer := run_form(request, form, save, back=reverse("learning:manage_detail", args=[course.pk]))):
+            return answer
     return render(request, "learning/manage/form.html", {"form": form, "course": course},
                   status=400 if form.errors else 200)
 
@@ -227,18 +214,13 @@ def manage_upload_view(request, pk):
     course = or_404(selectors.course_get_for, request.user, pk)
     form = MediaForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
+        def upload():
             services.media_upload(actor=request.user, course=course, upload=form.cleaned_data["file"],
                                   duration_seconds=form.cleaned_data["duration_seconds"], request=request)
-        except Forbidden:
-            return forbidden(request)
-        except NotFound:
-            raise Http404() from None
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "课程资源已上传。")
-            return redirect("learning:manage_detail", pk=course.pk)
+            return "课程资源已上传。"
+
+        if (answer := run_form(request, form, upload, back=reverse("learning:manage_detail", args=[course.pk]))):
+            return answer
     return _detail(request, course, media_form=form)
 
 
@@ -302,20 +284,15 @@ def manage_confirm_view(request, pk):
     form = ConfirmForm(request.POST, actor=request.user)
     if form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def confirm():
             review.course_confirm(actor=request.user, course=course, decision=data["decision"],
                                   pilot_orgs=list(data["pilot_orgs"]), reason=data["reason"], request=request)
-        except Forbidden:
-            return forbidden(request)
-        except NotFound:
-            raise Http404() from None
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            done = {review.Decision.PUBLISH: "课程已发布。", review.Decision.PILOT: "课程已进入试点（试讲试评）。",
-                    review.Decision.RETURN: "课程已退回提供方修改。"}
-            messages.success(request, done[data["decision"]])
-            return redirect("learning:manage_detail", pk=course.pk)
+            return {review.Decision.PUBLISH: "课程已发布。", review.Decision.PILOT: "课程已进入试点（试讲试评）。",
+                    review.Decision.RETURN: "课程已退回提供方修改。"}[data["decision"]]
+
+        if (answer := run_form(request, form, confirm, back=reverse("learning:manage_detail", args=[course.pk]))):
+            return answer
     course.refresh_from_db()
     return _detail(request, course, confirm_form=form)
 
@@ -336,17 +313,12 @@ def manage_review_view(request, pk):
                 "production_score": mine.production_score, "comment": mine.comment} if mine else None)
     form = ReviewForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        def save():
             review.course_review_save(actor=request.user, course=course, request=request, **form.cleaned_data)
-        except Forbidden:
-            return forbidden(request)
-        except NotFound:
-            raise Http404() from None
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "评审意见已保存。")
-            return redirect("learning:manage_review_queue")
+            return "评审意见已保存。"
+
+        if (answer := run_form(request, form, save, back="learning:manage_review_queue")):
+            return answer
     media = services.current_media(course)
     return render(request, "learning/manage/review.html", {
         "course": course, "form": form, "mine": mine, "media": media, "topics": course.topics.all(),
